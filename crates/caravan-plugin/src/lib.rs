@@ -1,0 +1,186 @@
+//! SDK for caravan workflow plugins: typed Amazon SWF history events and decisions, the
+//! [`Workflow`] trait, and [`export_plugin!`], which exports workflows from a `cdylib`
+//! through caravan's C ABI.
+//!
+//! A complete plugin whose one workflow completes each execution at once:
+//!
+//! ```
+//! use caravan_plugin::decision::{Decision, Decisions};
+//! use caravan_plugin::history::DecisionTask;
+//! use caravan_plugin::manifest::WorkflowRegistration;
+//! use caravan_plugin::types::ChildPolicy;
+//! use caravan_plugin::{Workflow, WorkflowError};
+//!
+//! struct Hello;
+//!
+//! impl Workflow for Hello {
+//!     fn registration(&self) -> WorkflowRegistration {
+//!         WorkflowRegistration::new("Hello", "1")
+//!             .description("Completes each execution at once")
+//!             .default_task_list("hello")
+//!             .default_execution_start_to_close_timeout_secs(60)
+//!             .default_task_start_to_close_timeout_secs(10)
+//!             .default_child_policy(ChildPolicy::Terminate)
+//!     }
+//!
+//!     fn decide(&self, task: &DecisionTask) -> Result<Decisions, WorkflowError> {
+//!         caravan_plugin::log::info!("completing {}", task.workflow_execution.workflow_id);
+//!
+//!         let mut decisions = Decisions::new();
+//!         decisions.push(Decision::complete_workflow_execution(Some("hello".to_owned())));
+//!         Ok(decisions)
+//!     }
+//! }
+//!
+//! caravan_plugin::export_plugin! {
+//!     name: "hello",
+//!     version: "1.0.0",
+//!     workflows: [Hello],
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! Build it with `crate-type = ["cdylib"]` and the default `panic = "unwind"`, because the
+//! export shim turns panics into error statuses by unwinding.
+//!
+//! # The ABI contract
+//!
+//! The library exports one symbol, `caravan_plugin_descriptor`, which returns a pointer to a
+//! static descriptor: a header with a magic value and the ABI version, then four functions.
+//! The host checks the header before anything else, calls `init` once, reads the manifest,
+//! and then calls `decide` for each decision task, possibly on several threads at once.
+//!
+//! - Data crosses the boundary as UTF-8 JSON in SWF's own wire shapes: `decide` takes a
+//!   decision task as `PollForDecisionTask` returns it and returns the request of
+//!   `RespondDecisionTaskCompleted`, both without `taskToken`.
+//! - Each function returns `STATUS_OK`, `STATUS_ERROR` with a message, or `STATUS_PANIC`
+//!   with the panic message and location. A panic never unwinds into the host.
+//! - Buffers the plugin returns are freed by the plugin's `free_buffer`.
+//! - A decide call keeps no state: each call receives one task and returns its decisions.
+//! - Records of the standard [`log`] macros go to the host's log function.
+//!
+//! [`abi`] documents each function's contract in detail.
+//!
+//! # Modules
+//!
+//! - [`abi`]: the `repr(C)` descriptor, buffers and status codes shared with the host.
+//! - [`history`]: [`DecisionTask`](history::DecisionTask) and the 54 history event types.
+//! - [`decision`]: [`Decision`](decision::Decision) with the 13 decision types, and
+//!   [`Decisions`](decision::Decisions), the result of `decide`.
+//! - [`manifest`]: the plugin manifest and [`WorkflowRegistration`](manifest::WorkflowRegistration).
+//! - [`types`]: shapes and enums that the other modules share, such as
+//!   [`WorkflowType`](types::WorkflowType) and [`ChildPolicy`](types::ChildPolicy).
+
+#[macro_use]
+mod macros;
+
+pub mod abi;
+pub mod decision;
+pub mod history;
+pub mod manifest;
+pub mod types;
+mod workflow;
+
+#[doc(hidden)]
+#[allow(unsafe_code)]
+#[path = "export/mod.rs"]
+pub mod __export;
+
+pub use log;
+pub use workflow::{Workflow, WorkflowError};
+
+/// Version of this crate, reported as `sdkVersion` in every plugin's manifest.
+pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Exports workflows from a `cdylib` through caravan's C ABI.
+///
+/// ```
+/// # use caravan_plugin::{Workflow, WorkflowError, decision::Decisions, history::DecisionTask};
+/// # use caravan_plugin::manifest::WorkflowRegistration;
+/// # struct Demo;
+/// # impl Workflow for Demo {
+/// #     fn registration(&self) -> WorkflowRegistration { WorkflowRegistration::new("Demo", "0.1") }
+/// #     fn decide(&self, _: &DecisionTask) -> Result<Decisions, WorkflowError> { Ok(Decisions::new()) }
+/// # }
+/// # struct Other(u32);
+/// # impl Other { fn new() -> Self { Other(2) } }
+/// # impl Workflow for Other {
+/// #     fn registration(&self) -> WorkflowRegistration {
+/// #         WorkflowRegistration::new("Other", self.0.to_string())
+/// #     }
+/// #     fn decide(&self, _: &DecisionTask) -> Result<Decisions, WorkflowError> { Ok(Decisions::new()) }
+/// # }
+/// caravan_plugin::export_plugin! {
+///     name: "demo",
+///     version: env!("CARGO_PKG_VERSION"),
+///     workflows: [Demo, Other::new()],
+/// }
+/// # fn main() {}
+/// ```
+///
+/// `name` and `version` must be constant `&'static str` expressions. Each entry of
+/// `workflows` is an expression whose value implements [`Workflow`]; the SDK evaluates
+/// them once, when the host first requests the manifest or a decision. Invoke the macro
+/// once per library, at the crate root: it defines the exported symbol
+/// `caravan_plugin_descriptor` and the four functions of the descriptor.
+#[macro_export]
+macro_rules! export_plugin {
+    (
+        name: $name:expr,
+        version: $version:expr,
+        workflows: [ $( $workflow:expr ),* $(,)? ] $(,)?
+    ) => {
+        #[doc(hidden)]
+        static __CARAVAN_PLUGIN: $crate::__export::PluginDefinition =
+            $crate::__export::PluginDefinition::new(
+                $name,
+                $version,
+                ::core::module_path!(),
+                || {
+                    ::std::vec![
+                        $( ::std::boxed::Box::new($workflow) as ::std::boxed::Box<dyn $crate::Workflow> ),*
+                    ]
+                },
+            );
+
+        #[doc(hidden)]
+        #[allow(unsafe_code)]
+        mod __caravan_plugin_export {
+            use $crate::abi::{AbiHeader, Buffer, HostV1, PluginV1};
+
+            unsafe extern "C" fn init(host: *const HostV1) -> u32 {
+                // SAFETY: the host follows `PluginV1::init`'s contract for `host`.
+                unsafe { $crate::__export::init(&super::__CARAVAN_PLUGIN, host) }
+            }
+
+            unsafe extern "C" fn manifest(out: *mut Buffer) -> u32 {
+                // SAFETY: the host follows `PluginV1::manifest`'s contract for `out`.
+                unsafe { $crate::__export::manifest(&super::__CARAVAN_PLUGIN, out) }
+            }
+
+            unsafe extern "C" fn decide(task: *const u8, task_len: usize, out: *mut Buffer) -> u32 {
+                // SAFETY: the host follows `PluginV1::decide`'s contract for `task` and `out`.
+                unsafe { $crate::__export::decide(&super::__CARAVAN_PLUGIN, task, task_len, out) }
+            }
+
+            unsafe extern "C" fn free_buffer(buffer: Buffer) {
+                // SAFETY: the host passes only buffers this library returned, each once.
+                unsafe { $crate::__export::free_buffer(buffer) }
+            }
+
+            static DESCRIPTOR: PluginV1 = PluginV1 {
+                header: AbiHeader::CURRENT,
+                init,
+                manifest,
+                decide,
+                free_buffer,
+            };
+
+            /// Returns the plugin's descriptor, which lives as long as the library.
+            #[unsafe(no_mangle)]
+            pub extern "C" fn caravan_plugin_descriptor() -> *const AbiHeader {
+                &DESCRIPTOR.header
+            }
+        }
+    };
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Runs the demo workflow end to end on this machine: moto's SWF server on a free loopback port as the
+# endpoint, the caravan daemon with the demo plugin, and the command-line tools driving executions.
+# Nothing talks to AWS: the credentials are dummies and the endpoint is on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "building caravan and the demo plugin (release)"
+cargo build --release --locked -p caravan -p caravan-demo
+scripts/install-moto.sh
+caravan=$PWD/target/release/caravan
+
+work=$(mktemp -d)
+daemon=""
+moto=""
+cleanup() {
+  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null || true
+  [ -n "$moto" ] && kill "$moto" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_SWF
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+step "starting moto's SWF server on 127.0.0.1:$port"
+.venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+moto=$!
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.2
+done
+
+config=$work/caravan.ini
+sed -e "s|^endpoint_url = .*|endpoint_url = http://127.0.0.1:$port|" \
+    -e "s|^path = .*|path = $PWD/target/release/libcaravan_demo.so|" config/local.ini >"$config"
+
+wait_for_log() {
+  for _ in $(seq 150); do
+    grep -q "$1" "$work/daemon.log" && return 0
+    sleep 0.2
+  done
+  echo "the daemon did not log '$1'; its log:" >&2
+  cat "$work/daemon.log" >&2
+  exit 1
+}
+
+step "caravan domain register -n CaravanDemo --retention-days 1"
+"$caravan" -c "$config" domain register -n CaravanDemo --retention-days 1
+
+step "caravan run (the daemon, with the demo plugin; it registers the Demo workflow type)"
+"$caravan" run "$config" 2>"$work/daemon.log" &
+daemon=$!
+wait_for_log "caravan is running"
+sed 's/^/    daemon| /' "$work/daemon.log"
+
+step "caravan start -n Demo -v 0.1 -i demo-1, and demo-2"
+"$caravan" -c "$config" start -n Demo -v 0.1 -i demo-1
+"$caravan" -c "$config" start -n Demo -v 0.1 -i demo-2
+sleep 1
+
+step "caravan list --oldest 2015-01-01"
+"$caravan" -c "$config" list --oldest 2015-01-01
+
+step "caravan signal -i demo-1 -s PRINT --input 'Hello World!'"
+"$caravan" -c "$config" signal -i demo-1 -s PRINT --input 'Hello World!'
+wait_for_log "Hello World!"
+grep "Hello World!" "$work/daemon.log" | sed 's/^/    daemon| /'
+
+step "caravan signal -i demo-1 -s STOP --input done (demo-1 completes)"
+"$caravan" -c "$config" signal -i demo-1 -s STOP --input done
+
+step "caravan signal -i demo-2 -s ABORT --input now (demo-2 fails)"
+"$caravan" -c "$config" signal -i demo-2 -s ABORT --input now
+sleep 2
+
+step "caravan list --closed --oldest 2015-01-01"
+"$caravan" -c "$config" list --closed --oldest 2015-01-01
+
+step "stopping the daemon with SIGTERM"
+kill -TERM "$daemon"
+status=0
+wait "$daemon" || status=$?
+daemon=""
+tail -n 2 "$work/daemon.log" | sed 's/^/    daemon| /'
+echo "daemon exit status: $status"

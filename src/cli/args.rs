@@ -1,0 +1,308 @@
+//! Command-line arguments, as parsed by clap, before any validation against the config file.
+//!
+//! The flags follow the Python caravan tools, so that `caravan-start -d D -n Demo -v 0.1 -i 1` and
+//! `caravan start -d D -n Demo -v 0.1 -i 1` mean the same thing.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "caravan",
+    version,
+    about = "A light and fast daemon and command-line toolkit for Amazon SWF"
+)]
+pub struct Cli {
+    /// INI config file to read the endpoint, region, profile and default domain from.
+    #[arg(short = 'c', long = "config", global = true, value_name = "CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Output format of command results.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    /// Log at info level (the daemon does by default).
+    #[arg(long, global = true)]
+    pub verbose: bool,
+
+    /// Log at debug level.
+    #[arg(long, global = true)]
+    pub debug: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the deciders configured in an INI file until SIGTERM or SIGINT.
+    Run(RunArgs),
+    /// Run one decider from flags (the Python caravan-decider command).
+    Decider(DeciderArgs),
+    /// Register or list domains.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+    /// Start a workflow execution and print its run id.
+    Start(StartArgs),
+    /// Send a signal to a workflow execution.
+    Signal(SignalArgs),
+    /// Terminate a workflow execution.
+    Terminate(TerminateArgs),
+    /// List open (or closed) workflow executions.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The INI config file listing plugins and deciders.
+    #[arg(value_name = "CONFIG")]
+    pub config_file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DeciderArgs {
+    /// Domain to poll (default: `domain` in the config file's [caravan] section).
+    #[arg(short = 'd', long)]
+    pub domain: Option<String>,
+
+    /// Plugin files (cdylibs) whose workflow types this decider serves.
+    #[arg(short = 'm', long = "modules", visible_alias = "plugins", value_name = "PLUGIN", num_args = 1.., required = true)]
+    pub plugins: Vec<PathBuf>,
+
+    /// Task list to poll.
+    #[arg(short = 't', long)]
+    pub task_list: String,
+
+    /// Register the plugins' workflow types at start-up; existing types are left as they are.
+    #[arg(long)]
+    pub register_workflows: bool,
+
+    /// Concurrent pollers on the task list.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub pollers: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Register a domain.
+    Register(DomainRegisterArgs),
+    /// List registered (or deprecated) domains.
+    List(DomainListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DomainRegisterArgs {
+    /// Domain name.
+    #[arg(short = 'n', long)]
+    pub name: String,
+
+    /// Days SWF keeps the history of closed executions (0 to 90).
+    #[arg(long, value_name = "DAYS")]
+    pub retention_days: String,
+
+    /// Description of the domain.
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DomainListArgs {
+    /// List deprecated domains instead of registered ones.
+    #[arg(long)]
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChildPolicyArg {
+    Terminate,
+    RequestCancel,
+    Abandon,
+}
+
+impl ChildPolicyArg {
+    pub fn as_swf(self) -> &'static str {
+        match self {
+            ChildPolicyArg::Terminate => "TERMINATE",
+            ChildPolicyArg::RequestCancel => "REQUEST_CANCEL",
+            ChildPolicyArg::Abandon => "ABANDON",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Domain (default: `domain` in the config file's [caravan] section).
+    #[arg(short = 'd', long)]
+    pub domain: Option<String>,
+
+    /// Workflow id of the new execution.
+    #[arg(short = 'i', long = "id", value_name = "WORKFLOW_ID")]
+    pub workflow_id: String,
+
+    /// Workflow type name.
+    #[arg(short = 'n', long)]
+    pub name: String,
+
+    /// Workflow type version.
+    #[arg(short = 'v', long)]
+    pub version: String,
+
+    /// Decision task list (default: the workflow type's default).
+    #[arg(short = 't', long)]
+    pub task_list: Option<String>,
+
+    /// Input data of the execution.
+    #[arg(long)]
+    pub input: Option<String>,
+
+    /// Tags of the execution, separated by spaces (at most 5).
+    #[arg(long, value_name = "TAGS")]
+    pub tag_list: Option<String>,
+
+    /// Maximum duration of the execution, in seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub execution_timeout: Option<String>,
+
+    /// Maximum duration of a decision task, in seconds, or NONE.
+    #[arg(long, value_name = "SECONDS")]
+    pub task_timeout: Option<String>,
+
+    /// Child policy: the action on child executions when this one is terminated or times out.
+    #[arg(long, value_enum)]
+    pub child_policy: Option<ChildPolicyArg>,
+
+    /// ARN of the IAM role SWF uses to invoke Lambda functions for this execution.
+    #[arg(long, value_name = "ARN")]
+    pub lambda_role: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SignalArgs {
+    /// Domain (default: `domain` in the config file's [caravan] section).
+    #[arg(short = 'd', long)]
+    pub domain: Option<String>,
+
+    /// Workflow id of the execution.
+    #[arg(short = 'i', long = "id", value_name = "WORKFLOW_ID")]
+    pub workflow_id: String,
+
+    /// Run id (default: the open run of the workflow id).
+    #[arg(long)]
+    pub run_id: Option<String>,
+
+    /// Signal name.
+    #[arg(short = 's', long = "signal", value_name = "NAME")]
+    pub signal_name: String,
+
+    /// Input data of the signal.
+    #[arg(long)]
+    pub input: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TerminateArgs {
+    /// Domain (default: `domain` in the config file's [caravan] section).
+    #[arg(short = 'd', long)]
+    pub domain: Option<String>,
+
+    /// Workflow id of the execution.
+    #[arg(short = 'i', long = "id", value_name = "WORKFLOW_ID")]
+    pub workflow_id: String,
+
+    /// Run id (default: the open run of the workflow id).
+    #[arg(long)]
+    pub run_id: Option<String>,
+
+    /// Reason recorded in the history (at most 256 characters).
+    #[arg(long)]
+    pub reason: Option<String>,
+
+    /// Details recorded in the history.
+    #[arg(long)]
+    pub details: Option<String>,
+
+    /// Overrides the execution's child policy for this termination.
+    #[arg(long, value_enum)]
+    pub child_policy: Option<ChildPolicyArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Domain (default: `domain` in the config file's [caravan] section).
+    #[arg(short = 'd', long)]
+    pub domain: Option<String>,
+
+    /// Oldest start time to list: a date (2015-01-01, UTC) or an RFC 3339 time (default: a day ago).
+    #[arg(long, value_name = "TIME")]
+    pub oldest: Option<String>,
+
+    /// Latest start time to list, in the same forms (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub latest: Option<String>,
+
+    /// Only executions of this workflow type name.
+    #[arg(short = 'n', long, conflicts_with_all = ["tag", "workflow_id"])]
+    pub name: Option<String>,
+
+    /// Only executions of this workflow type version (with --name).
+    #[arg(short = 'v', long, requires = "name")]
+    pub version: Option<String>,
+
+    /// Only executions carrying this tag.
+    #[arg(long, conflicts_with = "workflow_id")]
+    pub tag: Option<String>,
+
+    /// Only executions with this workflow id.
+    #[arg(long = "id", value_name = "WORKFLOW_ID")]
+    pub workflow_id: Option<String>,
+
+    /// List closed executions, with their close status, instead of open ones.
+    #[arg(long)]
+    pub closed: bool,
+}
+
+/// Maps the name the binary was started under to the subcommand it stands for, so that a symlink
+/// named like a Python caravan tool behaves as that tool.
+pub fn legacy_subcommand(program: &str) -> Option<&'static [&'static str]> {
+    let name = program.rsplit('/').next().unwrap_or(program);
+    let subcommand: &'static [&'static str] = match name {
+        "caravan-decider" => &["decider"],
+        "caravan-start" => &["start"],
+        "caravan-signal" => &["signal"],
+        "caravan-terminate" => &["terminate"],
+        "caravan-list" => &["list"],
+        "caravan-domain-register" => &["domain", "register"],
+        "caravan-domain-list" => &["domain", "list"],
+        _ => return None,
+    };
+    Some(subcommand)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_names_map_to_subcommands() {
+        assert_eq!(legacy_subcommand("/usr/bin/caravan-start"), Some(&["start"][..]));
+        assert_eq!(
+            legacy_subcommand("caravan-domain-register"),
+            Some(&["domain", "register"][..])
+        );
+        assert_eq!(legacy_subcommand("caravan"), None);
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

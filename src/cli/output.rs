@@ -1,0 +1,150 @@
+//! Printing command results as a plain table or as JSON, and reading times from the command line.
+
+use std::io::Write;
+
+use aws_smithy_types::DateTime;
+use comfy_table::presets::NOTHING;
+use comfy_table::{ContentArrangement, Table as ComfyTable};
+use serde_json::Value;
+
+use super::OutputFormat;
+
+/// Rows of text under a header.
+pub struct Table {
+    inner: ComfyTable,
+    rows: usize,
+}
+
+impl Table {
+    pub fn new<const N: usize>(header: [&str; N]) -> Table {
+        let mut inner = ComfyTable::new();
+        inner
+            .load_style(NOTHING)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(header);
+        Table { inner, rows: 0 }
+    }
+
+    pub fn push<const N: usize>(&mut self, row: [String; N]) {
+        self.inner.add_row(row);
+        self.rows += 1;
+    }
+}
+
+/// Prints `table`, or `json` with `--output json`. An empty table prints "No results.".
+pub fn print_table(format: OutputFormat, table: Table, json: Value) {
+    if format.is_json() {
+        print_json(&json);
+    } else if table.rows == 0 {
+        print_line("No results.");
+    } else {
+        // comfy-table pads the first and last column with a space; the columns are what matters.
+        let text = table.inner.trim_fmt();
+        let trimmed: Vec<&str> = text
+            .lines()
+            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+            .collect();
+        print_line(&trimmed.join("\n"));
+    }
+}
+
+/// Prints a one-line confirmation, or SWF's response JSON with `--output json`.
+pub fn print_message(format: OutputFormat, message: &str, json: Value) {
+    if format.is_json() {
+        print_json(&json);
+    } else {
+        print_line(message);
+    }
+}
+
+/// Appends the array `key` of one response page to `items`.
+pub fn extend_array(items: &mut Vec<Value>, mut page: Value, key: &str) {
+    if let Some(Value::Array(values)) = page.get_mut(key).map(Value::take) {
+        items.extend(values);
+    }
+}
+
+fn print_json(json: &Value) {
+    let text = serde_json::to_string_pretty(json).unwrap_or_else(|_| json.to_string());
+    print_line(&text);
+}
+
+/// Writes a line to stdout; a closed pipe (`caravan list | head`) is not an error worth reporting.
+fn print_line(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+}
+
+/// Formats an SWF timestamp as RFC 3339 in UTC, to the second.
+pub fn format_time(time: &DateTime) -> String {
+    match jiff::Timestamp::from_second(time.secs()) {
+        Ok(timestamp) => timestamp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Err(_) => time.secs().to_string(),
+    }
+}
+
+/// Reads a time given on the command line: a date (UTC midnight), a date and time without offset
+/// (UTC), or an RFC 3339 time with an offset.
+pub fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
+    let text = text.trim();
+    if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
+        return Ok(timestamp);
+    }
+    if let Ok(datetime) = text.parse::<jiff::civil::DateTime>() {
+        return jiff::tz::TimeZone::UTC
+            .to_timestamp(datetime)
+            .map_err(|error| error.to_string());
+    }
+    if let Ok(date) = text.parse::<jiff::civil::Date>() {
+        let midnight = date.to_datetime(jiff::civil::Time::midnight());
+        return jiff::tz::TimeZone::UTC
+            .to_timestamp(midnight)
+            .map_err(|error| error.to_string());
+    }
+    Err(format!(
+        "\"{text}\" is not a date (2015-01-01) or a time (2015-01-01T10:00:00Z)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_time_accepts_date() {
+        let time = parse_time("2015-01-01").expect("a date");
+        assert_eq!(time.as_second(), 1_420_070_400);
+    }
+
+    #[test]
+    fn parse_time_accepts_rfc3339() {
+        let time = parse_time("2015-01-01T01:00:00+01:00").expect("a time");
+        assert_eq!(time.as_second(), 1_420_070_400);
+    }
+
+    #[test]
+    fn parse_time_accepts_civil_datetime_as_utc() {
+        let time = parse_time("2015-01-01T00:00:10").expect("a time");
+        assert_eq!(time.as_second(), 1_420_070_410);
+    }
+
+    #[test]
+    fn parse_time_rejects_garbage() {
+        let error = parse_time("yesterday").unwrap_err();
+        assert!(error.contains("\"yesterday\""), "{error}");
+    }
+
+    #[test]
+    fn extend_array_appends_items() {
+        let mut items = vec![serde_json::json!(1)];
+        extend_array(
+            &mut items,
+            serde_json::json!({"executionInfos": [2, 3]}),
+            "executionInfos",
+        );
+        assert_eq!(
+            items,
+            vec![serde_json::json!(1), serde_json::json!(2), serde_json::json!(3)]
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! `caravan run CONFIG` and `caravan decider`, the long-running commands.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::args::DeciderArgs;
+use super::{Cli, EXIT_FORCED_STOP, EXIT_SOFTWARE, Failure};
+use crate::config::{self, Config, ConfigError};
+use crate::supervisor::{self, Stopped};
+use crate::{identity, signals, swf};
+
+/// Runs the deciders of a config file until a stop signal.
+pub async fn run_config(path: &Path) -> Result<ExitCode, Failure> {
+    let config = config::load(path).map_err(|errors| Failure::Config(errors.0))?;
+    serve(config).await
+}
+
+/// Runs one decider described by flags, as the Python `caravan-decider` did.
+pub async fn run_decider(cli: &Cli, decider: &DeciderArgs) -> Result<ExitCode, Failure> {
+    let mut global = match &cli.config {
+        Some(path) => config::load_global(path).map_err(|errors| Failure::Config(errors.0))?,
+        None => config::Global::default(),
+    };
+    if decider.register_workflows {
+        global.register_types = true;
+    }
+
+    let domain = decider
+        .domain
+        .clone()
+        .or_else(|| global.domain.clone())
+        .ok_or_else(|| {
+            Failure::Usage("missing --domain (or `domain` in the config file's [caravan] section)".to_string())
+        })?;
+
+    let mut flags = config::DeciderFlags::new(domain, decider.task_list.clone(), decider.plugins.clone());
+    flags.pollers = decider.pollers;
+    let config = Config::from_flags(global, flags).map_err(|errors| Failure::Config(errors.0))?;
+    serve(config).await
+}
+
+/// Loads the plugins, registers workflow types when asked, and runs the pollers.
+async fn serve(config: Config) -> Result<ExitCode, Failure> {
+    if config.deciders.is_empty() {
+        return Err(Failure::Config(vec![ConfigError {
+            location: None,
+            message: format!(
+                "{} has no [decider:NAME] section, so there is nothing to run",
+                config_name(&config)
+            ),
+            hint: Some("add a [decider:NAME] section with domain, task_list and plugins".to_string()),
+        }]));
+    }
+
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %config_name(&config), "caravan starting");
+    let deciders = supervisor::prepare(&config).map_err(Failure::Config)?;
+
+    let settings = swf::ClientSettings {
+        region: config.global.region.clone(),
+        profile: config.global.profile.clone(),
+        endpoint_url: config.global.endpoint_url.clone(),
+    };
+    let (endpoint, _) = swf::resolve_endpoint(&settings);
+    tracing::info!(
+        endpoint = endpoint.as_deref().unwrap_or("AWS regional endpoint"),
+        "SWF endpoint"
+    );
+    let client = swf::connect(&settings).await;
+
+    if config.global.register_types {
+        supervisor::register_workflow_types(&client, &deciders)
+            .await
+            .map_err(|error| {
+                let hint = error.hint.clone();
+                let error = anyhow::Error::new(error);
+                Failure::Runtime(match hint {
+                    Some(hint) => error.context(format!("hint: {hint}")),
+                    None => error,
+                })
+            })?;
+    }
+
+    let intents = signals::listen().context("cannot install signal handlers")?;
+    let identity = identity::worker_identity(config.global.identity.as_deref());
+    let shutdown_timeout = Duration::from_secs(config.global.shutdown_timeout_secs);
+
+    let stopped = supervisor::run(client, identity, deciders, shutdown_timeout, intents).await;
+    Ok(match stopped {
+        Stopped::Drained | Stopped::DeadlineReached => ExitCode::SUCCESS,
+        Stopped::Forced => ExitCode::from(EXIT_FORCED_STOP),
+        Stopped::PollerFailed => ExitCode::from(EXIT_SOFTWARE),
+    })
+}
+
+fn config_name(config: &Config) -> String {
+    match &config.path {
+        Some(path) => path.display().to_string(),
+        None => "the command line".to_string(),
+    }
+}

@@ -1,0 +1,323 @@
+//! caravan's configuration: one INI file, or command-line flags for a single decider.
+//!
+//! The file is read in two stages. [`ini`] parses the text into sections and keys, and the
+//! `sections` module checks the known sections and builds a [`Config`]. Each stage reports every
+//! problem it finds, not just the first, and each error names the file and line.
+//!
+//! # Configuration file reference
+//!
+//! caravan reads one INI file in the format of Paster, the Python PasteDeploy tools, which use
+//! Python 3's `configparser`. Relative paths inside the file start from the file's folder, never
+//! from the working folder, because under systemd the working folder is usually `/`.
+//!
+//! ## Syntax
+//!
+//! - `[name]` starts a section. Section names are case-sensitive, and each section may appear
+//!   only once.
+//! - `key = value` or `key: value` sets a key in the current section. The first `=` or `:` on
+//!   the line ends the key. Keys are case-insensitive, and each key may appear once per section.
+//!   Spaces around keys and values are ignored.
+//! - A line indented deeper than its key's line continues the value on a new line. A blank line
+//!   ends the value, so continuation lines must follow the key without a blank line.
+//! - A line that starts with `#` or `;` is a comment, also inside a multi-line value. A `#` or
+//!   `;` after a value is part of the value, because there are no end-of-line comments.
+//! - An empty value (`key =`) is the same as leaving the key out.
+//! - Keys in `[DEFAULT]` apply to every section that does not set the same key itself. A
+//!   section is never rejected for a key that it inherits from `[DEFAULT]`, so `[DEFAULT]` can
+//!   also hold names that exist only for interpolation.
+//!
+//! ## Interpolation
+//!
+//! `%(name)s` in a value is replaced by the value of the key `name` in the same section or, if
+//! the section does not set it, in `[DEFAULT]`. A `%(name)s` inside a `[DEFAULT]` value is also
+//! looked up in the section that reads the value first. `%%` is a literal `%`, and any other `%`
+//! is an error. Values may refer to values that contain references, up to 10 values deep.
+//! Interpolation applies only to the keys that caravan reads, so the logging sections below may
+//! contain Python's `%(asctime)s` format fields.
+//!
+//! Two names are built in and cannot be set in the file:
+//! - `%(here)s` is the absolute path of the folder that contains the config file.
+//! - `%(__file__)s` is the absolute path of the config file.
+//!
+//! ## `[caravan]`: settings for the daemon and the command-line tools
+//!
+//! The section and each of its keys are optional.
+//!
+//! | Key | Default | Meaning |
+//! |-----|---------|---------|
+//! | `region` | AWS SDK's choice | AWS region, such as `us-east-1`. When unset, the AWS SDK reads it from `AWS_REGION` or the profile. |
+//! | `profile` | AWS SDK's choice | Profile in the AWS shared config and credentials files. When unset, the AWS SDK uses `AWS_PROFILE` or `default`. |
+//! | `endpoint_url` | AWS's regional endpoint | SWF endpoint, an `http://` or `https://` URL with a host, for example a local SWF emulator. When unset, caravan uses `AWS_ENDPOINT_URL_SWF`, then `AWS_ENDPOINT_URL`, then AWS's regional endpoint. |
+//! | `identity` | `HOST:PID` | Worker identity that SWF records in the workflow history, 1 to 256 characters. |
+//! | `shutdown_timeout_secs` | `75` | Maximum time in seconds, from 1 to 3600, that a graceful stop (SIGTERM or SIGINT) waits for the pollers to finish. The default leaves room for a long poll, which SWF keeps open for up to 60 seconds. Keep it below systemd's `TimeoutStopSec` (90 seconds by default), or systemd kills caravan first. |
+//! | `register_types` | `false` | Whether to register the plugins' workflow types with SWF at start-up. |
+//! | `domain` | none | Domain that the command-line tools use when none is given on the command line. |
+//!
+//! Booleans accept `1`, `yes`, `true`, `on` and `0`, `no`, `false`, `off`, in any case. Numbers
+//! are decimal whole numbers.
+//!
+//! ## `[plugin:NAME]`: a decider plugin library
+//!
+//! `NAME` is the name that deciders use in `plugins`. It must not be empty and must not contain
+//! whitespace or commas.
+//!
+//! | Key | Default | Meaning |
+//! |-----|---------|---------|
+//! | `path` | required | Path of the plugin's shared library. A relative path starts from the config file's folder. `~` is not expanded. |
+//!
+//! ## `[decider:NAME]`: a decider that polls one task list
+//!
+//! `NAME` labels the decider in logs and must not be empty. Each decider section must poll its
+//! own (`domain`, `task_list`) pair. SWF hands each decision task to any poller on the task list,
+//! so two deciders on one task list would receive each other's workflows.
+//!
+//! | Key | Default | Meaning |
+//! |-----|---------|---------|
+//! | `domain` | required | SWF domain to poll. |
+//! | `task_list` | required | Decision task list to poll. |
+//! | `plugins` | required | Names of `[plugin:NAME]` sections that decide this task list's workflows, separated by commas, spaces or new lines. At least one. |
+//! | `pollers` | `1` | Number of concurrent long polls on the task list, from 1 to 100. |
+//! | `failed_decision_policy` | `time_out` | What happens when a plugin fails to decide. `time_out` leaves the decision task unanswered, so SWF times it out and schedules a new one, which retries the decision. `fail_execution` fails the workflow execution with the plugin's error as the reason. |
+//!
+//! Domain and task list names are 1 to 256 characters long. They must not contain `:`, `/`, `|`
+//! or control characters (U+0000 to U+001F and U+007F to U+009F), must not start or end with
+//! whitespace, and must not be the literal `arn`.
+//!
+//! ## Logging sections
+//!
+//! The sections of Python's logging configuration, `[loggers]`, `[handlers]`, `[formatters]`,
+//! `[logger_*]`, `[handler_*]` and `[formatter_*]`, are accepted so that a Paster file can keep
+//! them, but caravan does not read them yet. Any other section is an error.
+//!
+//! ## Example
+//!
+//! ```ini
+//! # /etc/caravan/caravan.ini
+//! [DEFAULT]
+//! # Applies to every section: the deciders and the command-line tools use this domain.
+//! domain = orders-prod
+//!
+//! [caravan]
+//! region = us-east-1
+//! identity = decider-1.example.com
+//! shutdown_timeout_secs = 75
+//! register_types = yes
+//!
+//! [plugin:orders]
+//! # Relative to this file's folder: /etc/caravan/plugins/liborders.so
+//! path = plugins/liborders.so
+//!
+//! [plugin:billing]
+//! path = %(here)s/plugins/libbilling.so
+//!
+//! [decider:main]
+//! task_list = orders
+//! plugins = orders, billing
+//! pollers = 4
+//!
+//! [decider:refunds]
+//! task_list = refunds-%(domain)s
+//! plugins =
+//!     billing
+//! failed_decision_policy = fail_execution
+//! ```
+//!
+//! ## Errors
+//!
+//! caravan checks the whole file and reports every problem in it, each as `FILE:LINE: MESSAGE`,
+//! often followed by a `hint:` line. If the file has syntax errors, only those are reported. The
+//! sections are checked once the syntax is valid. Unknown sections and unknown keys in a
+//! section are errors. Their hint names the closest known one, or lists the valid ones.
+
+mod error;
+mod flags;
+pub mod ini;
+mod interpolation;
+mod sections;
+mod values;
+
+use std::fmt;
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+pub use error::{ConfigError, ConfigErrors, Location};
+pub use flags::{DeciderFlags, FLAGS_DECIDER_NAME, validate_swf_name};
+pub use ini::{Document, Entry, Section};
+
+pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 75;
+pub const SHUTDOWN_TIMEOUT_SECS_RANGE: RangeInclusive<u64> = 1..=3600;
+pub const DEFAULT_POLLERS: u32 = 1;
+pub const POLLERS_RANGE: RangeInclusive<u32> = 1..=100;
+
+/// The whole configuration: global settings, plugin libraries and deciders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Absolute path of the config file, or `None` when the configuration came from flags.
+    pub path: Option<PathBuf>,
+    pub global: Global,
+    /// Plugin sections in file order.
+    pub plugins: Vec<PluginSection>,
+    /// Decider sections in file order.
+    pub deciders: Vec<DeciderSection>,
+}
+
+impl Config {
+    /// Finds a plugin section by name.
+    pub fn plugin(&self, name: &str) -> Option<&PluginSection> {
+        self.plugins.iter().find(|plugin| plugin.name == name)
+    }
+}
+
+/// Settings from the `[caravan]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Global {
+    pub region: Option<String>,
+    /// AWS shared-config profile name.
+    pub profile: Option<String>,
+    /// SWF endpoint, an `http://` or `https://` URL with a host.
+    pub endpoint_url: Option<String>,
+    /// Worker identity, 1 to 256 characters.
+    pub identity: Option<String>,
+    /// Maximum time in seconds that a graceful stop waits, from 1 to 3600.
+    pub shutdown_timeout_secs: u64,
+    /// Whether to register workflow types at start-up.
+    pub register_types: bool,
+    /// Default domain for the command-line tools.
+    pub domain: Option<String>,
+}
+
+impl Default for Global {
+    fn default() -> Global {
+        Global {
+            region: None,
+            profile: None,
+            endpoint_url: None,
+            identity: None,
+            shutdown_timeout_secs: DEFAULT_SHUTDOWN_TIMEOUT_SECS,
+            register_types: false,
+            domain: None,
+        }
+    }
+}
+
+/// A `[plugin:NAME]` section: a plugin library.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginSection {
+    pub name: String,
+    /// Absolute path of the shared library.
+    pub path: PathBuf,
+    /// Section header, or `None` for a plugin given as a command-line flag.
+    pub location: Option<Location>,
+}
+
+/// A `[decider:NAME]` section: a decider that polls one task list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeciderSection {
+    pub name: String,
+    pub domain: String,
+    pub task_list: String,
+    /// Names of the plugins that decide this task list's workflows, each an existing
+    /// [`PluginSection`], in the order listed.
+    pub plugins: Vec<String>,
+    /// Number of concurrent long polls, from 1 to 100.
+    pub pollers: u32,
+    pub failed_decision_policy: FailedDecisionPolicy,
+    /// Section header, or `None` for a decider built from command-line flags.
+    pub location: Option<Location>,
+}
+
+/// Action of a decider when its plugin fails to decide a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum FailedDecisionPolicy {
+    /// Leave the task unanswered, so that SWF times it out and schedules a new decision task.
+    #[default]
+    TimeOut,
+    /// Fail the workflow execution, with the plugin's error as the reason.
+    FailExecution,
+}
+
+impl FailedDecisionPolicy {
+    /// Value of the policy in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailedDecisionPolicy::TimeOut => "time_out",
+            FailedDecisionPolicy::FailExecution => "fail_execution",
+        }
+    }
+}
+
+impl fmt::Display for FailedDecisionPolicy {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// Error for a failed decision policy that is neither `time_out` nor `fail_execution`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid failed decision policy '{0}': expected 'time_out' or 'fail_execution'")]
+pub struct InvalidPolicy(pub String);
+
+impl FromStr for FailedDecisionPolicy {
+    type Err = InvalidPolicy;
+
+    /// Parses `time_out` or `fail_execution`, in any case.
+    fn from_str(text: &str) -> Result<FailedDecisionPolicy, InvalidPolicy> {
+        match text.to_lowercase().as_str() {
+            "time_out" => Ok(FailedDecisionPolicy::TimeOut),
+            "fail_execution" => Ok(FailedDecisionPolicy::FailExecution),
+            _ => Err(InvalidPolicy(text.to_string())),
+        }
+    }
+}
+
+/// Reads and checks the config file at `path`, which is made absolute first.
+pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
+    let path = ini::absolute_path(path)?;
+    let text = read_file(&path)?;
+
+    parse(&text, &path)
+}
+
+/// Parses and checks the text of the config file at `path`, which is made absolute first and is
+/// used in errors, for `%(here)s` and `%(__file__)s`, and to resolve relative plugin paths.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigErrors> {
+    let document = Document::parse(text, path).map_err(ConfigErrors::sorted)?;
+
+    sections::read_config(&document).map_err(ConfigErrors::sorted)
+}
+
+/// Reads only what the command-line tools need: the syntax of the whole file and the
+/// `[caravan]` section. Plugin, decider and unknown sections are not checked, so that a problem
+/// in the daemon's settings does not stop the tools.
+pub fn load_global(path: &Path) -> Result<Global, ConfigErrors> {
+    let path = ini::absolute_path(path)?;
+    let text = read_file(&path)?;
+
+    parse_global(&text, &path)
+}
+
+/// Parses the text of the config file at `path` as [`load_global`] reads it.
+pub fn parse_global(text: &str, path: &Path) -> Result<Global, ConfigErrors> {
+    let document = Document::parse(text, path).map_err(ConfigErrors::sorted)?;
+
+    sections::read_global_only(&document).map_err(ConfigErrors::sorted)
+}
+
+fn read_file(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|error| {
+        let message = format!("failed to read config file '{}': {error}", path.display());
+        let error_kind = error.kind();
+        let mut config_error = ConfigError::new(None, message);
+
+        if error_kind == std::io::ErrorKind::PermissionDenied {
+            config_error = config_error.with_hint("the user that runs caravan needs read permission on the file");
+        } else if error_kind == std::io::ErrorKind::InvalidData {
+            config_error = config_error.with_hint("save the file as UTF-8");
+        }
+        config_error
+    })
+}
+
+#[cfg(test)]
+mod tests;

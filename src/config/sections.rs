@@ -1,0 +1,501 @@
+//! Stage 2: reads the known sections of a parsed document into the typed configuration.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::error::ConfigError;
+use super::ini::{Document, Section};
+use super::values::{self, Invalid, closest, describe_key};
+use super::{
+    Config, DeciderSection, FailedDecisionPolicy, Global, POLLERS_RANGE, PluginSection, SHUTDOWN_TIMEOUT_SECS_RANGE,
+};
+
+pub const GLOBAL_SECTION: &str = "caravan";
+pub const PLUGIN_PREFIX: &str = "plugin:";
+pub const DECIDER_PREFIX: &str = "decider:";
+
+const GLOBAL_KEYS: [&str; 7] = [
+    "region",
+    "profile",
+    "endpoint_url",
+    "identity",
+    "shutdown_timeout_secs",
+    "register_types",
+    "domain",
+];
+const PLUGIN_KEYS: [&str; 1] = ["path"];
+const DECIDER_KEYS: [&str; 5] = ["domain", "task_list", "plugins", "pollers", "failed_decision_policy"];
+
+/// Sections of Python's `logging.config.fileConfig` format, by exact name or by prefix.
+const LOGGING_SECTIONS: [&str; 3] = ["loggers", "handlers", "formatters"];
+const LOGGING_PREFIXES: [&str; 3] = ["logger_", "handler_", "formatter_"];
+
+/// Section name shapes offered when a section is unknown, for the did-you-mean hint.
+const KNOWN_SECTION_NAMES: [&str; 7] = [
+    "caravan",
+    "DEFAULT",
+    "plugin:NAME",
+    "decider:NAME",
+    "loggers",
+    "handlers",
+    "formatters",
+];
+
+/// Kind of a section, judged by its name.
+enum SectionKind<'a> {
+    Global,
+    Plugin(&'a str),
+    Decider(&'a str),
+    Logging,
+    Unknown,
+}
+
+fn classify(name: &str) -> SectionKind<'_> {
+    if name == GLOBAL_SECTION {
+        return SectionKind::Global;
+    }
+    if let Some(plugin) = name.strip_prefix(PLUGIN_PREFIX) {
+        return SectionKind::Plugin(plugin.trim());
+    }
+    if let Some(decider) = name.strip_prefix(DECIDER_PREFIX) {
+        return SectionKind::Decider(decider.trim());
+    }
+
+    let logging = LOGGING_SECTIONS.contains(&name) || LOGGING_PREFIXES.iter().any(|prefix| name.starts_with(prefix));
+    if logging {
+        return SectionKind::Logging;
+    }
+    SectionKind::Unknown
+}
+
+/// Reads every known section and checks the references between them. Returns all errors found.
+pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
+    let mut errors = Vec::new();
+    let mut global = Global::default();
+    let mut plugin_sections = Vec::new();
+    let mut decider_sections = Vec::new();
+
+    for section in document.sections() {
+        match classify(section.name()) {
+            SectionKind::Global => global = read_global(&mut Reader::new(document, section, &mut errors)),
+            SectionKind::Plugin(name) => plugin_sections.push((section, name)),
+            SectionKind::Decider(name) => decider_sections.push((section, name)),
+            // NOTE: logging configuration from these sections is not implemented yet, so they
+            // are accepted and their keys are not checked.
+            SectionKind::Logging => {}
+            SectionKind::Unknown => errors.push(unknown_section_error(document, section)),
+        }
+    }
+
+    let plugin_names = check_names(document, &plugin_sections, "plugin", &mut errors);
+    check_names(document, &decider_sections, "decider", &mut errors);
+
+    let mut plugins = Vec::new();
+    for (section, name) in &plugin_sections {
+        let reader = &mut Reader::new(document, section, &mut errors);
+        if let Some(plugin) = read_plugin(reader, name) {
+            plugins.push(plugin);
+        }
+    }
+
+    let mut deciders = Vec::new();
+    let mut task_lists = TaskListOwners::default();
+    for (section, name) in &decider_sections {
+        let reader = &mut Reader::new(document, section, &mut errors);
+        if let Some(decider) = read_decider(reader, name, &plugin_names, &mut task_lists) {
+            deciders.push(decider);
+        }
+    }
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Config {
+        path: Some(document.path().to_path_buf()),
+        global,
+        plugins,
+        deciders,
+    })
+}
+
+/// Reads only `[caravan]`, for the command-line tools, which need no plugins or deciders.
+pub fn read_global_only(document: &Document) -> Result<Global, Vec<ConfigError>> {
+    let Some(section) = document.section(GLOBAL_SECTION) else {
+        return Ok(Global::default());
+    };
+
+    let mut errors = Vec::new();
+    let global = read_global(&mut Reader::new(document, section, &mut errors));
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(global)
+}
+
+fn read_global(reader: &mut Reader) -> Global {
+    reader.check_keys(&GLOBAL_KEYS, "[caravan]");
+    let defaults = Global::default();
+
+    Global {
+        region: reader.optional("region", |text| values::check_region(text).map(|()| text.to_string())),
+        profile: reader.optional("profile", |text| values::check_profile(text).map(|()| text.to_string())),
+        endpoint_url: reader.optional("endpoint_url", |text| {
+            values::check_endpoint_url(text).map(|()| text.to_string())
+        }),
+        identity: reader.optional("identity", |text| {
+            values::check_identity(text).map(|()| text.to_string())
+        }),
+        shutdown_timeout_secs: reader
+            .optional("shutdown_timeout_secs", |text| {
+                values::parse_integer(text, &SHUTDOWN_TIMEOUT_SECS_RANGE)
+            })
+            .unwrap_or(defaults.shutdown_timeout_secs),
+        register_types: reader
+            .optional("register_types", values::parse_bool)
+            .unwrap_or(defaults.register_types),
+        domain: reader.optional("domain", swf_name),
+    }
+}
+
+fn read_plugin(reader: &mut Reader, name: &str) -> Option<PluginSection> {
+    reader.check_keys(&PLUGIN_KEYS, "[plugin:NAME]");
+
+    let folder = reader.document.path().parent().unwrap_or(Path::new("/"));
+    let path = reader.required(
+        "path",
+        "add 'path = FILE' with the plugin library. A relative path starts from the config file's folder.",
+        |text| values::resolve_plugin_path(Path::new(text), folder),
+    )?;
+
+    Some(PluginSection {
+        name: name.to_string(),
+        path,
+        location: Some(reader.document.location(reader.section.line())),
+    })
+}
+
+/// The first decider section seen for each (domain, task list).
+#[derive(Default)]
+struct TaskListOwners {
+    owners: HashMap<(String, String), (String, u32)>,
+}
+
+fn read_decider(
+    reader: &mut Reader,
+    name: &str,
+    plugin_names: &[&str],
+    task_lists: &mut TaskListOwners,
+) -> Option<DeciderSection> {
+    reader.check_keys(&DECIDER_KEYS, "[decider:NAME]");
+    let errors_before = reader.errors.len();
+
+    let domain = reader.required("domain", "add 'domain = NAME' with the SWF domain to poll", swf_name);
+    let task_list = reader.required(
+        "task_list",
+        "add 'task_list = NAME' with the task list to poll",
+        swf_name,
+    );
+    let plugins = read_plugin_list(reader, plugin_names);
+    let pollers = reader.optional("pollers", |text| values::parse_integer(text, &POLLERS_RANGE));
+    let policy = reader.optional("failed_decision_policy", parse_policy);
+
+    let (domain, task_list) = (domain?, task_list?);
+    if let Some(error) = check_task_list_owner(reader, task_lists, &domain, &task_list) {
+        reader.errors.push(error);
+    }
+
+    if reader.errors.len() > errors_before {
+        return None;
+    }
+    Some(DeciderSection {
+        name: name.to_string(),
+        domain,
+        task_list,
+        plugins: plugins?,
+        pollers: pollers.unwrap_or(super::DEFAULT_POLLERS),
+        failed_decision_policy: policy.unwrap_or_default(),
+        location: Some(reader.document.location(reader.section.line())),
+    })
+}
+
+fn read_plugin_list(reader: &mut Reader, plugin_names: &[&str]) -> Option<Vec<String>> {
+    let hint = "add 'plugins = NAME ...' with the names of [plugin:NAME] sections";
+    let (text, line) = reader.required_text("plugins", hint)?;
+
+    let names = values::split_plugin_list(&text);
+    if names.is_empty() {
+        reader.push_missing_value("plugins", line, hint);
+        return None;
+    }
+
+    let location = Some(reader.document.location(line));
+    let section = reader.section.name();
+    let mut listed: Vec<String> = Vec::new();
+    for name in names {
+        if listed.iter().any(|seen| seen == name) {
+            let message = format!(
+                "plugin '{name}' listed twice in {}",
+                describe_key("plugins", Some(section))
+            );
+            reader
+                .errors
+                .push(ConfigError::new(location.clone(), message).with_hint("remove the second mention"));
+            continue;
+        }
+        listed.push(name.to_string());
+
+        if !plugin_names.contains(&name) {
+            let message = format!("plugin '{name}' not found: the file has no [plugin:{name}] section");
+            let hint = match closest(name, plugin_names) {
+                Some(known) => format!("did you mean '{known}'?"),
+                None => format!("add a [plugin:{name}] section with the library's path"),
+            };
+            reader
+                .errors
+                .push(ConfigError::new(location.clone(), message).with_hint(hint));
+        }
+    }
+    Some(listed)
+}
+
+/// Records the decider as the owner of its task list, or returns the error when another decider
+/// section already polls it. Tasks on one task list go to any poller, so two deciders on it would
+/// receive each other's workflows.
+fn check_task_list_owner(
+    reader: &Reader,
+    task_lists: &mut TaskListOwners,
+    domain: &str,
+    task_list: &str,
+) -> Option<ConfigError> {
+    let key = (domain.to_string(), task_list.to_string());
+    let section = reader.section;
+
+    let Some((first_name, first_line)) = task_lists.owners.get(&key) else {
+        let owner = (section.name().to_string(), section.line());
+        task_lists.owners.insert(key, owner);
+        return None;
+    };
+
+    let message = format!(
+        "duplicate task list '{task_list}' in domain '{domain}': [{}] and [{first_name}] (line {first_line}) both poll it",
+        section.name()
+    );
+    let hint = "SWF hands each task to any poller on the task list, so give each decider its own task list, \
+                or merge the sections and raise 'pollers'";
+    Some(ConfigError::new(Some(reader.document.location(section.line())), message).with_hint(hint))
+}
+
+/// Checks the names after `plugin:` or `decider:` and returns the valid, unique ones.
+fn check_names<'a>(
+    document: &Document,
+    sections: &[(&Section, &'a str)],
+    kind: &str,
+    errors: &mut Vec<ConfigError>,
+) -> Vec<&'a str> {
+    let mut names: Vec<(&str, u32)> = Vec::new();
+
+    for (section, name) in sections {
+        let location = Some(document.location(section.line()));
+        let problem = if name.is_empty() {
+            Some(format!("missing {kind} name in [{}]", section.name()))
+        } else if kind == "plugin" && name.contains(|character: char| character == ',' || character.is_whitespace()) {
+            Some(format!(
+                "invalid plugin name '{name}' in [{}]: it must not contain whitespace or commas, which separate the names in 'plugins'",
+                section.name()
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            let hint = format!("name the section as in [{kind}:main]");
+            errors.push(ConfigError::new(location, message).with_hint(hint));
+            continue;
+        }
+
+        if let Some((_, first_line)) = names.iter().find(|(seen, _)| seen == name) {
+            let message = format!(
+                "duplicate {kind} name '{name}' in [{}], already used on line {first_line}",
+                section.name()
+            );
+            errors
+                .push(ConfigError::new(location, message).with_hint(format!("rename one of the two {kind} sections")));
+            continue;
+        }
+        names.push((name, section.line()));
+    }
+
+    names.into_iter().map(|(name, _)| name).collect()
+}
+
+fn unknown_section_error(document: &Document, section: &Section) -> ConfigError {
+    let name = section.name();
+    let hint = match suggest_section(name) {
+        Some(suggestion) => format!("did you mean [{suggestion}]?"),
+        None => "the known sections are [caravan], [plugin:NAME], [decider:NAME], [DEFAULT] and the logging \
+                 sections [loggers], [handlers], [formatters], [logger_*], [handler_*], [formatter_*]"
+            .to_string(),
+    };
+
+    let location = Some(document.location(section.line()));
+    ConfigError::new(location, format!("unknown section [{name}]")).with_hint(hint)
+}
+
+/// Suggests the known section that `name` was most likely meant to be.
+fn suggest_section(name: &str) -> Option<String> {
+    // A wrong prefix or separator, as in [plugins:demo], [decider main] or [Logger-root].
+    if let Some((prefix, rest)) = name.split_once([':', ' ', '_', '-', '.', '/']) {
+        let rest = rest.trim();
+        let shapes = [
+            ("plugin", ':'),
+            ("decider", ':'),
+            ("logger", '_'),
+            ("handler", '_'),
+            ("formatter", '_'),
+        ];
+        let kinds: Vec<&str> = shapes.iter().map(|(kind, _)| *kind).collect();
+
+        if !rest.is_empty()
+            && let Some(kind) = closest(prefix, &kinds)
+            && let Some((_, separator)) = shapes.iter().find(|(known, _)| *known == kind)
+        {
+            return Some(format!("{kind}{separator}{rest}"));
+        }
+    }
+
+    closest(name, &KNOWN_SECTION_NAMES).map(str::to_string)
+}
+
+fn swf_name(text: &str) -> Result<String, Invalid> {
+    values::check_swf_name(text).map(|()| text.to_string())
+}
+
+fn parse_policy(text: &str) -> Result<FailedDecisionPolicy, Invalid> {
+    text.parse::<FailedDecisionPolicy>()
+        .map_err(|_| Invalid::new("expected 'time_out' or 'fail_execution'"))
+}
+
+/// The result of looking a key up for reading.
+enum Lookup {
+    /// Neither the section nor `[DEFAULT]` sets the key.
+    Absent,
+    /// The key is set to an empty value, on this line, which counts as not set.
+    Empty(u32),
+    /// The interpolated value and the line that sets it.
+    Set(String, u32),
+    /// Interpolation failed and the error is recorded.
+    Failed,
+}
+
+/// Reads the keys of one section, recording every error in the shared list.
+struct Reader<'a> {
+    document: &'a Document,
+    section: &'a Section,
+    errors: &'a mut Vec<ConfigError>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(document: &'a Document, section: &'a Section, errors: &'a mut Vec<ConfigError>) -> Reader<'a> {
+        Reader {
+            document,
+            section,
+            errors,
+        }
+    }
+
+    /// Records an error for each of the section's own keys that is not in `allowed`. Keys that
+    /// come from `[DEFAULT]` are not checked, because every section inherits them.
+    fn check_keys(&mut self, allowed: &[&str], shape: &str) {
+        for (key, line) in self.section.own_keys() {
+            if allowed.contains(&key) {
+                continue;
+            }
+
+            let hint = match closest(key, allowed) {
+                Some(known) => format!("did you mean '{known}'?"),
+                None => format!("the keys of {shape} are: {}", allowed.join(", ")),
+            };
+            let message = format!("unknown key {}", describe_key(key, Some(self.section.name())));
+            let location = Some(self.document.location(line));
+            self.errors.push(ConfigError::new(location, message).with_hint(hint));
+        }
+    }
+
+    fn lookup(&mut self, key: &str) -> Lookup {
+        let Some(entry) = self.document.raw(self.section.name(), key) else {
+            return Lookup::Absent;
+        };
+
+        match self.document.interpolate(self.section.name(), entry) {
+            Ok(text) if text.is_empty() => Lookup::Empty(entry.line),
+            Ok(text) => Lookup::Set(text, entry.line),
+            Err(error) => {
+                self.errors.push(error);
+                Lookup::Failed
+            }
+        }
+    }
+
+    /// Reads and converts an optional one-line value. Returns `None` when the key is not set or
+    /// its value is invalid, which records an error.
+    fn optional<T>(&mut self, key: &str, convert: impl FnOnce(&str) -> Result<T, Invalid>) -> Option<T> {
+        match self.lookup(key) {
+            Lookup::Set(text, line) => self.convert_one_line(key, &text, line, convert),
+            Lookup::Absent | Lookup::Empty(_) | Lookup::Failed => None,
+        }
+    }
+
+    /// Reads and converts a required one-line value, recording an error when it is missing.
+    fn required<T>(&mut self, key: &str, hint: &str, convert: impl FnOnce(&str) -> Result<T, Invalid>) -> Option<T> {
+        let (text, line) = self.required_text(key, hint)?;
+        self.convert_one_line(key, &text, line, convert)
+    }
+
+    /// Reads a required value, which may span several lines, and the line that sets it.
+    fn required_text(&mut self, key: &str, hint: &str) -> Option<(String, u32)> {
+        match self.lookup(key) {
+            Lookup::Set(text, line) => Some((text, line)),
+            Lookup::Absent => {
+                let message = format!("missing key {}", describe_key(key, Some(self.section.name())));
+                let location = Some(self.document.location(self.section.line()));
+                self.errors.push(ConfigError::new(location, message).with_hint(hint));
+                None
+            }
+            Lookup::Empty(line) => {
+                self.push_missing_value(key, line, hint);
+                None
+            }
+            Lookup::Failed => None,
+        }
+    }
+
+    fn push_missing_value(&mut self, key: &str, line: u32, hint: &str) {
+        let message = format!("missing value for {}", describe_key(key, Some(self.section.name())));
+        let location = Some(self.document.location(line));
+        self.errors.push(ConfigError::new(location, message).with_hint(hint));
+    }
+
+    fn convert_one_line<T>(
+        &mut self,
+        key: &str,
+        text: &str,
+        line: u32,
+        convert: impl FnOnce(&str) -> Result<T, Invalid>,
+    ) -> Option<T> {
+        let result = if text.contains('\n') {
+            Err(Invalid::new("the value spans several lines")
+                .with_hint("lines indented deeper than the key continue its value, so remove the indentation of the lines below it"))
+        } else {
+            convert(text)
+        };
+
+        match result {
+            Ok(value) => Some(value),
+            Err(invalid) => {
+                let location = Some(self.document.location(line));
+                let error = invalid.into_error(key, Some(self.section.name()), text, location);
+                self.errors.push(error);
+                None
+            }
+        }
+    }
+}

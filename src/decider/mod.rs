@@ -1,0 +1,257 @@
+//! The decider poll loop: one per configured task list and poller.
+//!
+//! Each loop long-polls SWF, fetches every history page, runs the plugin that serves the workflow type
+//! on a blocking thread, and responds with the plugin's decisions. A loop never dies from one error and
+//! never spins: poll errors and suspiciously fast empty polls back off with jitter.
+//!
+//! When the stop token is cancelled a loop starts no new poll, but lets an open poll return and
+//! finishes the task it brings, because a poll dropped on the client side can still be handed a task
+//! by SWF, which would then sit unseen until it times out.
+
+mod activity;
+mod fetch;
+mod respond;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+pub use activity::{Activity, ActivitySlot};
+pub use fetch::DecisionTask;
+
+use crate::backoff::Backoff;
+use crate::config::FailedDecisionPolicy;
+use crate::plugin::{CallError, LoadedPlugin};
+use crate::swf::{Client, ErrorClass};
+use fetch::FetchError;
+
+/// An empty poll that returns faster than this did not wait for work, so the next one is delayed.
+/// SWF keeps an empty poll open for 60 seconds, but some emulators return after one second.
+const FAST_EMPTY_POLL: Duration = Duration::from_millis(500);
+
+/// The workflow types one decider serves, each with the plugin that decides it.
+#[derive(Debug, Default)]
+pub struct WorkflowTable {
+    plugins: HashMap<(String, String), Arc<LoadedPlugin>>,
+}
+
+impl WorkflowTable {
+    /// Adds every workflow type of `plugin`; returns the plugin that already serves a type, if any.
+    pub fn add(&mut self, plugin: Arc<LoadedPlugin>) -> Result<(), (String, String, Arc<LoadedPlugin>)> {
+        for workflow in &plugin.manifest().workflows {
+            let key = (workflow.name.clone(), workflow.version.clone());
+            if let Some(existing) = self.plugins.get(&key) {
+                return Err((key.0, key.1, existing.clone()));
+            }
+            self.plugins.insert(key, plugin.clone());
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str, version: &str) -> Option<&Arc<LoadedPlugin>> {
+        self.plugins.get(&(name.to_string(), version.to_string()))
+    }
+
+    /// Returns each plugin of the table once, in no particular order.
+    pub fn plugins(&self) -> Vec<Arc<LoadedPlugin>> {
+        let mut plugins: Vec<Arc<LoadedPlugin>> = Vec::new();
+        for plugin in self.plugins.values() {
+            if !plugins.iter().any(|known| Arc::ptr_eq(known, plugin)) {
+                plugins.push(plugin.clone());
+            }
+        }
+        plugins
+    }
+
+    pub fn type_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .plugins
+            .keys()
+            .map(|(name, version)| format!("{name} {version}"))
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// One `[decider:NAME]` section, with its plugins loaded.
+#[derive(Debug)]
+pub struct DeciderSpec {
+    pub name: String,
+    pub domain: String,
+    pub task_list: String,
+    pub pollers: u32,
+    pub policy: FailedDecisionPolicy,
+    pub workflows: WorkflowTable,
+}
+
+/// One poll loop's share of the world.
+#[derive(Clone)]
+pub struct Poller {
+    pub client: Client,
+    pub spec: Arc<DeciderSpec>,
+    pub identity: String,
+    pub index: u32,
+    pub activity: ActivitySlot,
+}
+
+/// Runs one poll loop until `stop` is cancelled and the loop's current work is done.
+pub async fn run_poller(poller: Poller, stop: CancellationToken) {
+    let span = tracing::info_span!(
+        "poller",
+        domain = %poller.spec.domain,
+        task_list = %poller.spec.task_list,
+        poller = poller.index,
+        identity = %poller.identity,
+    );
+    poll_until_stopped(&poller, &stop).instrument(span).await;
+    poller.activity.set(Activity::Stopped);
+}
+
+async fn poll_until_stopped(poller: &Poller, stop: &CancellationToken) {
+    let mut errors = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
+    let mut fast_empty_polls = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
+    tracing::debug!("poller started");
+
+    while !stop.is_cancelled() {
+        let started = Instant::now();
+        poller.activity.set(Activity::Polling { since: started });
+
+        match fetch::poll_task(poller).await {
+            Ok(Some(task)) => {
+                recovered(&mut errors);
+                fast_empty_polls.reset();
+                handle_task(poller, task).await;
+            }
+            Ok(None) => {
+                recovered(&mut errors);
+                if started.elapsed() < FAST_EMPTY_POLL {
+                    pause(fast_empty_polls.next_delay(), poller, stop).await;
+                } else {
+                    fast_empty_polls.reset();
+                }
+            }
+            Err(error) => {
+                let delay = errors.next_delay();
+                report_fetch_error(&error, errors.failures(), delay);
+                pause(delay, poller, stop).await;
+            }
+        }
+    }
+
+    tracing::debug!("poller stopped");
+}
+
+fn recovered(errors: &mut Backoff) {
+    if errors.failures() > 0 {
+        tracing::info!(failures = errors.failures(), "polling recovered");
+        errors.reset();
+    }
+}
+
+/// Sleeps between polls; a stop request cuts the sleep short.
+async fn pause(delay: Duration, poller: &Poller, stop: &CancellationToken) {
+    poller.activity.set(Activity::Idle);
+    tokio::select! {
+        _ = tokio::time::sleep(delay) => {}
+        _ = stop.cancelled() => {}
+    }
+}
+
+fn report_fetch_error(error: &FetchError, failures: u32, delay: Duration) {
+    let retry_in_ms = delay.as_millis() as u64;
+    match error {
+        FetchError::Poll {
+            class: ErrorClass::Transient,
+            message,
+        } => {
+            tracing::warn!(failures, retry_in_ms, error = %message, "poll failed; retrying")
+        }
+        FetchError::Poll {
+            class: ErrorClass::UnknownResource,
+            message,
+        } => tracing::error!(
+            failures,
+            retry_in_ms,
+            error = %message,
+            "poll failed: the domain does not exist; register it with `caravan domain register`"
+        ),
+        FetchError::Poll { message, .. } => {
+            tracing::error!(failures, retry_in_ms, error = %message, "poll rejected by SWF; retrying")
+        }
+        FetchError::Page {
+            workflow_id, run_id, ..
+        } => tracing::warn!(
+            workflow_id = %workflow_id,
+            run_id = %run_id,
+            error = %error,
+            "dropped a decision task whose history could not be fetched; SWF will schedule it again after its timeout"
+        ),
+        FetchError::Invalid(_) => tracing::error!(failures, retry_in_ms, error = %error, "poll failed"),
+    }
+}
+
+/// Decides one task and responds to it, applying the failure policy when no decision can be made.
+async fn handle_task(poller: &Poller, task: DecisionTask) {
+    let span = tracing::info_span!(
+        "task",
+        workflow_id = %task.workflow_id,
+        run_id = %task.run_id,
+        workflow_type = %format_args!("{} {}", task.type_name, task.type_version),
+    );
+    decide_and_respond(poller, task).instrument(span).await;
+}
+
+async fn decide_and_respond(poller: &Poller, task: DecisionTask) {
+    tracing::debug!(events = task.event_count, "decision task received");
+
+    let Some(plugin) = poller.spec.workflows.get(&task.type_name, &task.type_version).cloned() else {
+        tracing::warn!(
+            domain = %poller.spec.domain,
+            served = %poller.spec.workflows.type_names().join(", "),
+            "no plugin serves this workflow type"
+        );
+        let details = format!(
+            "no plugin of this caravan serves workflow type {} {}",
+            task.type_name, task.type_version
+        );
+        respond::apply_failure_policy(poller, &task, "caravan: unknown workflow type", &details).await;
+        return;
+    };
+
+    poller.activity.set(Activity::deciding(&task));
+    let decided = run_plugin(plugin, &task).await;
+
+    match decided {
+        Ok(output) => {
+            poller.activity.set(Activity::responding(&task));
+            respond::send_decisions(poller, &task, &output).await;
+        }
+        Err(error) => {
+            let reason = match error {
+                CallError::Panicked(_) => "caravan: plugin panicked",
+                _ => "caravan: plugin error",
+            };
+            tracing::error!(domain = %poller.spec.domain, error = %error, "plugin failed to decide");
+            poller.activity.set(Activity::responding(&task));
+            respond::apply_failure_policy(poller, &task, reason, &error.to_string()).await;
+        }
+    }
+}
+
+/// Runs the plugin on a blocking thread, keeping the task's span for the plugin's log records.
+async fn run_plugin(plugin: Arc<LoadedPlugin>, task: &DecisionTask) -> Result<Vec<u8>, CallError> {
+    let body = task.body.clone();
+    let span = tracing::Span::current();
+
+    let joined = tokio::task::spawn_blocking(move || span.in_scope(|| plugin.decide(&body))).await;
+    match joined {
+        Ok(result) => result,
+        Err(error) => Err(CallError::Panicked(format!(
+            "the plugin call ended abnormally: {error}"
+        ))),
+    }
+}

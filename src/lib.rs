@@ -1,0 +1,27 @@
+//! caravan: a light and fast daemon and command-line toolkit for Amazon SWF (Simple Workflow Service).
+//!
+//! `caravan run CONFIG.ini` loads workflow plugins (cdylibs built with the `caravan-plugin` SDK), polls
+//! SWF for decision tasks on the configured task lists and responds with the plugins' decisions.
+//! The other subcommands register domains and start, signal, terminate and list executions.
+//!
+//! # Layout
+//!
+//! - [`cli`]: the binary's commands, argument parsing, logging set-up and exit codes.
+//! - [`config`]: the INI file (Paster semantics) read into a typed, validated config, errors collected.
+//! - [`supervisor`]: loads plugins, registers workflow types, runs and drains the poll loops.
+//! - [`decider`]: one poll loop: long poll, history pages, plugin call, answer with retries.
+//! - [`plugin`]: loading cdylibs and calling them through the C ABI; the only `unsafe` code.
+//! - [`swf`]: the SWF client, SWF's own JSON on both sides of a call, and error classification.
+//! - [`signals`]: Unix signals turned into stop and reload intents.
+//! - [`identity`], [`backoff`], [`text`]: small helpers.
+
+pub mod backoff;
+pub mod cli;
+pub mod config;
+pub mod decider;
+pub mod identity;
+pub mod plugin;
+pub mod signals;
+pub mod supervisor;
+pub mod swf;
+pub mod text;

@@ -1,0 +1,267 @@
+//! Loading workflow plugins (cdylibs) and calling them: the one place where caravan uses `unsafe`.
+//!
+//! A plugin exports one symbol, `caravan_plugin_descriptor`, that returns a pointer to a static
+//! descriptor. Its header (magic value, ABI major and minor) is checked before anything else is read:
+//! the major version must equal the host's and the minor must not be newer. Data crosses the
+//! boundary as UTF-8 JSON; buffers the plugin returns are freed by the plugin.
+//!
+//! Each plugin is loaded from a private copy of its file, which is deleted once the library is
+//! mapped, so an operator can overwrite or replace the installed file while the daemon runs.
+//! Libraries are never unloaded: the descriptor and its function pointers live as long as the process.
+
+#![allow(unsafe_code)]
+
+mod host;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use caravan_plugin::abi::{self, AbiHeader, Buffer, PluginV1};
+use caravan_plugin::manifest::Manifest;
+
+/// A plugin that passed every check and returned a valid manifest.
+pub struct LoadedPlugin {
+    path: PathBuf,
+    manifest: Manifest,
+    descriptor: &'static PluginV1,
+}
+
+// SAFETY: the descriptor is an immutable static inside a library that is never unloaded, and the ABI
+// requires every plugin function to be callable from several threads at once.
+unsafe impl Send for LoadedPlugin {}
+// SAFETY: as above; `LoadedPlugin` has no interior mutability.
+unsafe impl Sync for LoadedPlugin {}
+
+impl fmt::Debug for LoadedPlugin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoadedPlugin")
+            .field("path", &self.path)
+            .field("name", &self.manifest.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Failure to load a plugin file. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read plugin file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot make a private copy of plugin file {path}: {source}")]
+    Copy { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a loadable shared library: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error(
+        "{path} is not a caravan plugin: it does not export the symbol `{}` (build it with caravan_plugin::export_plugin!)",
+        abi::DESCRIPTOR_SYMBOL
+    )]
+    NoDescriptor { path: PathBuf },
+    #[error(
+        "{path} is not a caravan plugin: the symbol `{}` returned a null pointer",
+        abi::DESCRIPTOR_SYMBOL
+    )]
+    NullDescriptor { path: PathBuf },
+    #[error(
+        "{path} is not a caravan plugin: the descriptor behind `{}` has the wrong magic value",
+        abi::DESCRIPTOR_SYMBOL
+    )]
+    BadMagic { path: PathBuf },
+    #[error(
+        "{path} was built for plugin ABI {plugin_major}.{plugin_minor}, but this caravan supports ABI {host_major}.{host_minor} \
+         (same major version, minor up to {host_minor}); rebuild the plugin with caravan-plugin {sdk}",
+        host_major = abi::ABI_MAJOR,
+        host_minor = abi::ABI_MINOR,
+        sdk = caravan_plugin::SDK_VERSION
+    )]
+    AbiMismatch {
+        path: PathBuf,
+        plugin_major: u16,
+        plugin_minor: u16,
+    },
+    #[error("plugin {path} failed to initialise: {message}")]
+    Init { path: PathBuf, message: String },
+    #[error("plugin {path} returned an invalid manifest: {message}")]
+    Manifest { path: PathBuf, message: String },
+}
+
+/// Failure of a decide call.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CallError {
+    #[error("plugin returned an error: {0}")]
+    Failed(String),
+    #[error("plugin panicked: {0}")]
+    Panicked(String),
+    #[error("plugin returned unknown status {0}")]
+    UnknownStatus(u32),
+}
+
+impl LoadedPlugin {
+    /// Loads the plugin at `path`, checks its ABI and reads its manifest.
+    pub fn load(path: &Path) -> Result<LoadedPlugin, LoadError> {
+        let library = open_private_copy(path)?;
+        let descriptor = read_descriptor(&library, path)?;
+
+        // The library stays mapped for the life of the process, so the descriptor stays valid.
+        std::mem::forget(library);
+
+        // SAFETY: the header was checked, so `init` is a v1 function taking a pointer to a HostV1 that
+        // lives as long as the process.
+        let status = unsafe { (descriptor.init)(&host::HOST_V1) };
+        if status != abi::STATUS_OK {
+            let message = format!("init returned status {status}");
+            return Err(LoadError::Init {
+                path: path.to_path_buf(),
+                message,
+            });
+        }
+
+        let manifest_json = call_for_buffer(descriptor, |out| {
+            // SAFETY: `manifest` writes a buffer owned by the plugin into `out` and returns a status.
+            unsafe { (descriptor.manifest)(out) }
+        });
+        let manifest = match manifest_json {
+            Ok(bytes) => serde_json::from_slice::<Manifest>(&bytes).map_err(|error| LoadError::Manifest {
+                path: path.to_path_buf(),
+                message: error.to_string(),
+            })?,
+            Err(error) => {
+                return Err(LoadError::Manifest {
+                    path: path.to_path_buf(),
+                    message: error.to_string(),
+                });
+            }
+        };
+
+        Ok(LoadedPlugin {
+            path: path.to_path_buf(),
+            manifest,
+            descriptor,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Runs the plugin's decider over one decision task (SWF's DecisionTask JSON, all pages merged)
+    /// and returns RespondDecisionTaskCompleted's body without the task token.
+    ///
+    /// This blocks for as long as the plugin runs, so async callers run it on a blocking thread.
+    pub fn decide(&self, task_json: &[u8]) -> Result<Vec<u8>, CallError> {
+        let descriptor = self.descriptor;
+        call_for_buffer(descriptor, |out| {
+            // SAFETY: the task bytes are valid for the duration of the call, and `decide` writes a
+            // buffer owned by the plugin into `out`.
+            unsafe { (descriptor.decide)(task_json.as_ptr(), task_json.len(), out) }
+        })
+    }
+}
+
+/// Copies the file to a private temporary file, opens that copy and deletes it again.
+fn open_private_copy(path: &Path) -> Result<libloading::Library, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+
+    let copy_error = |source| LoadError::Copy {
+        path: path.to_path_buf(),
+        source,
+    };
+    let copy = tempfile::Builder::new()
+        .prefix("caravan-plugin-")
+        .suffix(".so")
+        .tempfile()
+        .map_err(copy_error)?;
+    std::fs::write(copy.path(), &bytes).map_err(copy_error)?;
+
+    // SAFETY: loading a library runs its initialisers. caravan only loads files an operator
+    // configured as plugins, and a plugin's initialisers are part of what the operator trusts.
+    let library = unsafe { libloading::Library::new(copy.path()) }.map_err(|error| LoadError::Open {
+        path: path.to_path_buf(),
+        message: open_error_message(&error),
+    })?;
+
+    drop(copy);
+    Ok(library)
+}
+
+/// libloading repeats the temporary path in its message; the operator knows the plugin by its own.
+fn open_error_message(error: &libloading::Error) -> String {
+    let text = error.to_string();
+    match text.rsplit_once(".so: ") {
+        Some((_, reason)) => reason.to_string(),
+        None => text,
+    }
+}
+
+/// Finds the descriptor symbol and checks magic and ABI version before reading anything else.
+fn read_descriptor(library: &libloading::Library, path: &Path) -> Result<&'static PluginV1, LoadError> {
+    let symbol_name = format!("{}\0", abi::DESCRIPTOR_SYMBOL);
+    // SAFETY: every caravan plugin exports this symbol with the `DescriptorFn` signature. The ABI
+    // cannot detect a library that exports the name with another type.
+    let function: abi::DescriptorFn = unsafe {
+        match library.get::<abi::DescriptorFn>(symbol_name.as_bytes()) {
+            Ok(symbol) => *symbol,
+            Err(_) => {
+                return Err(LoadError::NoDescriptor {
+                    path: path.to_path_buf(),
+                });
+            }
+        }
+    };
+
+    // SAFETY: the descriptor function takes no arguments and returns a pointer to static data.
+    let header_ptr: *const AbiHeader = unsafe { function() };
+    if header_ptr.is_null() {
+        return Err(LoadError::NullDescriptor {
+            path: path.to_path_buf(),
+        });
+    }
+
+    // SAFETY: the pointer is non-null and points at static data in a library that is never unloaded;
+    // every ABI version starts with the same header.
+    let header: &'static AbiHeader = unsafe { &*header_ptr };
+    if header.magic != abi::MAGIC {
+        return Err(LoadError::BadMagic {
+            path: path.to_path_buf(),
+        });
+    }
+    if header.abi_major != abi::ABI_MAJOR || header.abi_minor > abi::ABI_MINOR {
+        return Err(LoadError::AbiMismatch {
+            path: path.to_path_buf(),
+            plugin_major: header.abi_major,
+            plugin_minor: header.abi_minor,
+        });
+    }
+
+    // SAFETY: the magic value and version show that the header is the first field of a repr(C)
+    // `PluginV1`.
+    Ok(unsafe { &*header_ptr.cast::<PluginV1>() })
+}
+
+/// Calls a plugin function that fills a buffer, copies the buffer out and hands it back to the plugin.
+fn call_for_buffer(descriptor: &PluginV1, call: impl FnOnce(*mut Buffer) -> u32) -> Result<Vec<u8>, CallError> {
+    let mut buffer = Buffer::empty();
+    let status = call(&mut buffer);
+
+    let bytes = if buffer.ptr.is_null() {
+        Vec::new()
+    } else {
+        // SAFETY: the plugin filled `buffer` with `len` initialised bytes it owns until `free_buffer`.
+        let contents = unsafe { std::slice::from_raw_parts(buffer.ptr.cast_const(), buffer.len) }.to_vec();
+        // SAFETY: the buffer came from this plugin, and this is its only `free_buffer` call.
+        unsafe { (descriptor.free_buffer)(buffer) };
+        contents
+    };
+
+    match status {
+        abi::STATUS_OK => Ok(bytes),
+        abi::STATUS_ERROR => Err(CallError::Failed(String::from_utf8_lossy(&bytes).into_owned())),
+        abi::STATUS_PANIC => Err(CallError::Panicked(String::from_utf8_lossy(&bytes).into_owned())),
+        other => Err(CallError::UnknownStatus(other)),
+    }
+}

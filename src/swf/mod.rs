@@ -1,0 +1,96 @@
+//! The SWF client: endpoint and credential resolution, the raw JSON path, and error classification.
+//!
+//! Credentials and region come from aws-config's standard chain (environment, profiles, SSO, container
+//! and instance roles). The endpoint comes from the config file, else `AWS_ENDPOINT_URL_SWF`, else
+//! `AWS_ENDPOINT_URL`, else AWS's regional endpoint.
+
+mod errors;
+mod raw;
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+
+pub use aws_sdk_swf::Client;
+pub use errors::{ErrorClass, classify, describe};
+pub use raw::{RawResponse, replace_body};
+
+/// SWF keeps a long poll open for up to 60 seconds, so the read timeout must be longer.
+pub const LONG_POLL_READ_TIMEOUT: Duration = Duration::from_secs(70);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Settings from the command line and the config file for reaching SWF.
+#[derive(Debug, Clone, Default)]
+pub struct ClientSettings {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// Source of the endpoint URL, for the start-up log line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndpointSource {
+    ConfigFile,
+    Environment(&'static str),
+    AwsDefault,
+}
+
+/// Returns the endpoint URL the client uses, or `None` for AWS's regional endpoint.
+pub fn resolve_endpoint(settings: &ClientSettings) -> (Option<String>, EndpointSource) {
+    if let Some(url) = &settings.endpoint_url {
+        return (Some(url.clone()), EndpointSource::ConfigFile);
+    }
+
+    for variable in ["AWS_ENDPOINT_URL_SWF", "AWS_ENDPOINT_URL"] {
+        if let Ok(url) = std::env::var(variable)
+            && !url.trim().is_empty()
+        {
+            return (Some(url), EndpointSource::Environment(variable));
+        }
+    }
+
+    (None, EndpointSource::AwsDefault)
+}
+
+/// Builds a client with a read timeout that fits long polls and the SDK's standard retries, which
+/// the command-line tools rely on. The decider turns SDK retries off per call and retries itself.
+pub async fn connect(settings: &ClientSettings) -> Client {
+    let (endpoint_url, source) = resolve_endpoint(settings);
+    match (&endpoint_url, &source) {
+        (Some(url), EndpointSource::ConfigFile) => {
+            tracing::debug!(endpoint = %url, "SWF endpoint from the config file")
+        }
+        (Some(url), EndpointSource::Environment(variable)) => {
+            tracing::debug!(endpoint = %url, variable, "SWF endpoint from the environment")
+        }
+        _ => tracing::debug!("SWF endpoint: AWS's regional endpoint"),
+    }
+
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .read_timeout(LONG_POLL_READ_TIMEOUT)
+                .build(),
+        )
+        .retry_config(RetryConfig::standard());
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &settings.region {
+        loader = loader.region(aws_config::Region::new(region.clone()));
+    }
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+
+    Client::new(&loader.load().await)
+}
+
+/// Returns a per-call override that turns the SDK's own retries off, for callers that retry
+/// themselves.
+pub fn without_retries() -> aws_sdk_swf::config::Builder {
+    aws_sdk_swf::config::Builder::default().retry_config(RetryConfig::disabled())
+}

@@ -1,0 +1,229 @@
+//! The demo workflow end to end, driven by the command-line tools and the daemon.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::daemon::Daemon;
+use crate::support::moto::Moto;
+use crate::support::swf::{Swf, attributes};
+use crate::support::{caravan_bin, plugins, run_caravan, scratch, unique_name};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// Writes a config that runs the demo plugin on task list "default" of `domain`.
+pub fn demo_config(folder: &Path, endpoint: &str, domain: &str) -> String {
+    let text = format!(
+        "[caravan]\n\
+         endpoint_url = {endpoint}\n\
+         register_types = true\n\
+         shutdown_timeout_secs = 10\n\
+         \n\
+         [plugin:demo]\n\
+         path = {plugin}\n\
+         \n\
+         [decider:demo]\n\
+         domain = {domain}\n\
+         task_list = default\n\
+         plugins = demo\n",
+        plugin = plugins().demo.display()
+    );
+    let path = folder.join("caravan.ini");
+    std::fs::write(&path, text).expect("write the config");
+    path.display().to_string()
+}
+
+/// Runs a caravan command with `-c CONFIG` and returns its stdout, asserting success.
+fn caravan_ok(home: &Path, config: &str, args: &[&str]) -> String {
+    let mut full = vec!["-c", config];
+    full.extend_from_slice(args);
+    let output = run_caravan(&caravan_bin(), &full, home, &[]);
+    assert!(
+        output.status.success(),
+        "caravan {args:?} failed with {}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn start_json(home: &Path, config: &str, domain: &str, workflow_id: &str) -> String {
+    let stdout = caravan_ok(
+        home,
+        config,
+        &[
+            "start",
+            "-d",
+            domain,
+            "-n",
+            "Demo",
+            "-v",
+            "0.1",
+            "-i",
+            workflow_id,
+            "--output",
+            "json",
+        ],
+    );
+    let body: Value = serde_json::from_str(&stdout).expect("start prints JSON");
+    body["runId"].as_str().expect("runId").to_string()
+}
+
+#[test]
+fn demo_end_to_end() {
+    let moto = Moto::start();
+    let folder = scratch();
+    let home = folder.path();
+    let domain = unique_name("demo");
+    let config = demo_config(home, &moto.url(), &domain);
+    let swf = Swf::new(&moto.url(), &domain);
+
+    let registered = caravan_ok(
+        home,
+        &config,
+        &["domain", "register", "-n", &domain, "--retention-days", "1"],
+    );
+    assert!(registered.contains(&domain), "{registered}");
+
+    let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], home, &[]);
+    assert!(
+        daemon.wait_for_log("caravan is running", WAIT),
+        "daemon did not start:\n{}",
+        daemon.log()
+    );
+    assert!(daemon.log().contains("workflow type registered"), "{}", daemon.log());
+
+    // A completed execution: PRINT is logged, STOP completes with the demo's result.
+    let run_1 = start_json(home, &config, &domain, "wf-complete");
+    assert!(
+        swf.wait_event("wf-complete", &run_1, "TimerStarted", WAIT).is_some(),
+        "{}",
+        daemon.log()
+    );
+    caravan_ok(
+        home,
+        &config,
+        &[
+            "signal",
+            "-d",
+            &domain,
+            "-i",
+            "wf-complete",
+            "-s",
+            "PRINT",
+            "--input",
+            "Hello World!",
+        ],
+    );
+    assert!(
+        daemon.wait_for_log("Hello World!", WAIT),
+        "PRINT input not logged:\n{}",
+        daemon.log()
+    );
+    caravan_ok(
+        home,
+        &config,
+        &[
+            "signal",
+            "-d",
+            &domain,
+            "-i",
+            "wf-complete",
+            "-s",
+            "STOP",
+            "--input",
+            "enough",
+        ],
+    );
+    assert_eq!(
+        swf.wait_closed("wf-complete", &run_1, WAIT).as_deref(),
+        Some("COMPLETED")
+    );
+    let history = swf.history("wf-complete", &run_1);
+    let completed = attributes(&history, "WorkflowExecutionCompleted").expect("completed event");
+    assert_eq!(completed["result"], r#"{"success": true}"#);
+
+    // A failed execution: ABORT.
+    let run_2 = start_json(home, &config, &domain, "wf-abort");
+    assert!(swf.wait_event("wf-abort", &run_2, "TimerStarted", WAIT).is_some());
+    caravan_ok(
+        home,
+        &config,
+        &["signal", "-d", &domain, "-i", "wf-abort", "-s", "ABORT", "--input", "-"],
+    );
+    assert_eq!(swf.wait_closed("wf-abort", &run_2, WAIT).as_deref(), Some("FAILED"));
+    let history = swf.history("wf-abort", &run_2);
+    assert_eq!(
+        attributes(&history, "WorkflowExecutionFailed").expect("failed event")["reason"],
+        "aborted"
+    );
+
+    // A terminated execution disappears from the list of open executions.
+    let run_3 = start_json(home, &config, &domain, "wf-terminate");
+    let listed = caravan_ok(home, &config, &["list", "-d", &domain, "--oldest", "2015-01-01"]);
+    assert!(listed.contains("wf-terminate"), "{listed}");
+    assert!(listed.contains(&run_3), "{listed}");
+    assert!(listed.contains("Demo(0.1)"), "{listed}");
+    caravan_ok(
+        home,
+        &config,
+        &["terminate", "-d", &domain, "-i", "wf-terminate", "--reason", "test"],
+    );
+    assert_eq!(
+        swf.wait_closed("wf-terminate", &run_3, WAIT).as_deref(),
+        Some("TERMINATED")
+    );
+    let listed = caravan_ok(home, &config, &["list", "-d", &domain, "--oldest", "2015-01-01"]);
+    assert!(!listed.contains("wf-terminate"), "{listed}");
+
+    drop(daemon);
+}
+
+#[test]
+fn demo_timer_fails_execution() {
+    let moto = Moto::start();
+    let folder = scratch();
+    let home = folder.path();
+    let domain = unique_name("patience");
+    let config = demo_config(home, &moto.url(), &domain);
+    let swf = Swf::new(&moto.url(), &domain);
+    swf.register_domain();
+
+    let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], home, &[]);
+    assert!(
+        daemon.wait_for_log("caravan is running", WAIT),
+        "daemon did not start:\n{}",
+        daemon.log()
+    );
+    let run = {
+        let stdout = caravan_ok(
+            home,
+            &config,
+            &[
+                "start",
+                "-d",
+                &domain,
+                "-n",
+                "Demo",
+                "-v",
+                "0.1",
+                "-i",
+                "wf-timer",
+                "--input",
+                r#"{"patience_secs": 1}"#,
+                "--output",
+                "json",
+            ],
+        );
+        let body: Value = serde_json::from_str(&stdout).expect("JSON");
+        body["runId"].as_str().expect("runId").to_string()
+    };
+
+    assert_eq!(swf.wait_closed("wf-timer", &run, WAIT).as_deref(), Some("FAILED"));
+    let history = swf.history("wf-timer", &run);
+    assert_eq!(
+        attributes(&history, "WorkflowExecutionFailed").expect("failed event")["reason"],
+        "patience_lost"
+    );
+}

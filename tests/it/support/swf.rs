@@ -1,0 +1,180 @@
+//! A blocking SWF client for assertions, reading SWF's own JSON, with dummy credentials and a loopback
+//! endpoint.
+
+use std::time::Duration;
+
+use aws_sdk_swf::Client;
+use aws_sdk_swf::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_swf::types::{WorkflowExecution, WorkflowType};
+use caravan::swf::RawResponse;
+use serde_json::Value;
+
+use super::wait_for;
+
+pub struct Swf {
+    runtime: tokio::runtime::Runtime,
+    client: Client,
+    pub domain: String,
+}
+
+impl Swf {
+    pub fn new(endpoint: &str, domain: &str) -> Swf {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let config = aws_sdk_swf::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+            .endpoint_url(endpoint)
+            .build();
+        Swf {
+            runtime,
+            client: Client::from_conf(config),
+            domain: domain.to_string(),
+        }
+    }
+
+    pub fn register_domain(&self) {
+        self.runtime
+            .block_on(
+                self.client
+                    .register_domain()
+                    .name(&self.domain)
+                    .workflow_execution_retention_period_in_days("1")
+                    .send(),
+            )
+            .expect("RegisterDomain");
+    }
+
+    /// Registers a workflow type no plugin serves.
+    pub fn register_workflow_type(&self, name: &str, version: &str, task_list: &str) {
+        let list = aws_sdk_swf::types::TaskList::builder()
+            .name(task_list)
+            .build()
+            .expect("task list");
+        self.runtime
+            .block_on(
+                self.client
+                    .register_workflow_type()
+                    .domain(&self.domain)
+                    .name(name)
+                    .version(version)
+                    .default_task_list(list)
+                    .default_execution_start_to_close_timeout("600")
+                    .default_task_start_to_close_timeout("5")
+                    .default_child_policy(aws_sdk_swf::types::ChildPolicy::Terminate)
+                    .send(),
+            )
+            .expect("RegisterWorkflowType");
+    }
+
+    /// Starts an execution and returns its run id.
+    pub fn start(&self, workflow_id: &str, name: &str, version: &str, input: Option<&str>) -> String {
+        let workflow_type = WorkflowType::builder()
+            .name(name)
+            .version(version)
+            .build()
+            .expect("type");
+        let output = self
+            .runtime
+            .block_on(
+                self.client
+                    .start_workflow_execution()
+                    .domain(&self.domain)
+                    .workflow_id(workflow_id)
+                    .workflow_type(workflow_type)
+                    .set_input(input.map(str::to_string))
+                    .send(),
+            )
+            .expect("StartWorkflowExecution");
+        output.run_id().expect("run id").to_string()
+    }
+
+    pub fn signal(&self, workflow_id: &str, signal: &str, input: &str) {
+        self.runtime
+            .block_on(
+                self.client
+                    .signal_workflow_execution()
+                    .domain(&self.domain)
+                    .workflow_id(workflow_id)
+                    .signal_name(signal)
+                    .input(input)
+                    .send(),
+            )
+            .expect("SignalWorkflowExecution");
+    }
+
+    /// The execution's history events, as SWF returned them.
+    pub fn history(&self, workflow_id: &str, run_id: &str) -> Vec<Value> {
+        let execution = WorkflowExecution::builder()
+            .workflow_id(workflow_id)
+            .run_id(run_id)
+            .build()
+            .expect("execution");
+        let raw = RawResponse::default();
+        self.runtime
+            .block_on(
+                self.client
+                    .get_workflow_execution_history()
+                    .domain(&self.domain)
+                    .execution(execution)
+                    .customize()
+                    .interceptor(raw.clone())
+                    .send(),
+            )
+            .expect("GetWorkflowExecutionHistory");
+        let body: Value = serde_json::from_slice(&raw.take().expect("body")).expect("JSON");
+        body["events"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The execution's `executionInfo`, as SWF returned it.
+    pub fn describe(&self, workflow_id: &str, run_id: &str) -> Value {
+        let execution = WorkflowExecution::builder()
+            .workflow_id(workflow_id)
+            .run_id(run_id)
+            .build()
+            .expect("execution");
+        let raw = RawResponse::default();
+        self.runtime
+            .block_on(
+                self.client
+                    .describe_workflow_execution()
+                    .domain(&self.domain)
+                    .execution(execution)
+                    .customize()
+                    .interceptor(raw.clone())
+                    .send(),
+            )
+            .expect("DescribeWorkflowExecution");
+        let body: Value = serde_json::from_slice(&raw.take().expect("body")).expect("JSON");
+        body["executionInfo"].clone()
+    }
+
+    /// Waits until the execution is closed and returns its close status.
+    pub fn wait_closed(&self, workflow_id: &str, run_id: &str, timeout: Duration) -> Option<String> {
+        wait_for(timeout, || {
+            let info = self.describe(workflow_id, run_id);
+            (info["executionStatus"] == "CLOSED").then(|| info["closeStatus"].as_str().unwrap_or("").to_string())
+        })
+    }
+
+    /// Waits until an event of `event_type` is in the history, and returns it.
+    pub fn wait_event(&self, workflow_id: &str, run_id: &str, event_type: &str, timeout: Duration) -> Option<Value> {
+        wait_for(timeout, || {
+            self.history(workflow_id, run_id)
+                .into_iter()
+                .find(|event| event["eventType"] == event_type)
+        })
+    }
+}
+
+/// The attributes of the first event of `event_type` in `events`.
+pub fn attributes<'a>(events: &'a [Value], event_type: &str) -> Option<&'a Value> {
+    let key = format!("{}{}EventAttributes", event_type[..1].to_lowercase(), &event_type[1..]);
+    events
+        .iter()
+        .find(|event| event["eventType"] == event_type)
+        .map(|event| &event[key.as_str()])
+}
