@@ -14,7 +14,7 @@ use crate::config::{Config, ConfigError, DeciderSection};
 use crate::decider::{self, ActivitySlot, DeciderSpec, Poller, WorkflowTable};
 use crate::plugin::LoadedPlugin;
 use crate::signals::Intent;
-use crate::swf::{self, Client, ErrorClass};
+use crate::swf::{self, Client, DirectClient, ErrorClass};
 
 /// Outcome of a daemon run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,7 +186,7 @@ async fn register_one(
 /// Runs one poll loop per decider and poller until a stop intent arrives, then drains them within
 /// `shutdown_timeout`.
 pub async fn run(
-    client: Client,
+    client: Arc<DirectClient>,
     identity: String,
     deciders: Vec<DeciderSpec>,
     shutdown_timeout: Duration,

@@ -51,9 +51,9 @@ pub fn main() -> ExitCode {
         Err(error) => return report_usage_error(error),
     };
 
-    let _log_guard = logging::init(&cli);
+    let log_guard = logging::init(&cli);
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -65,6 +65,9 @@ pub fn main() -> ExitCode {
 
     // Plugin calls on blocking threads may still run after a deadline; they are abandoned, not awaited.
     runtime.shutdown_background();
+
+    // Log lines still queued are written before the final error, so the two appear in order.
+    drop(log_guard);
 
     match result {
         Ok(code) => code,

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -68,17 +69,17 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
         endpoint = endpoint.as_deref().unwrap_or("AWS regional endpoint"),
         "SWF endpoint"
     );
-    let client = swf::connect(&settings).await;
+    let sdk_config = swf::load_config(&settings).await;
+    let client = swf::DirectClient::new(&sdk_config, swf::LONG_POLL_READ_TIMEOUT).await?;
 
     if config.global.register_types {
-        supervisor::register_workflow_types(&client, &deciders)
+        let sdk_client = swf::Client::new(&sdk_config);
+        supervisor::register_workflow_types(&sdk_client, &deciders)
             .await
             .map_err(|error| {
-                let hint = error.hint.clone();
-                let error = anyhow::Error::new(error);
-                Failure::Runtime(match hint {
-                    Some(hint) => error.context(format!("hint: {hint}")),
-                    None => error,
+                Failure::Runtime(match &error.hint {
+                    Some(hint) => anyhow::anyhow!("{error}\n  hint: {hint}"),
+                    None => anyhow::Error::new(error),
                 })
             })?;
     }
@@ -87,7 +88,7 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
     let identity = identity::worker_identity(config.global.identity.as_deref());
     let shutdown_timeout = Duration::from_secs(config.global.shutdown_timeout_secs);
 
-    let stopped = supervisor::run(client, identity, deciders, shutdown_timeout, intents).await;
+    let stopped = supervisor::run(Arc::new(client), identity, deciders, shutdown_timeout, intents).await;
     Ok(match stopped {
         Stopped::Drained | Stopped::DeadlineReached => ExitCode::SUCCESS,
         Stopped::Forced => ExitCode::from(EXIT_FORCED_STOP),

@@ -2,13 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_swf::types::TaskList;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::Poller;
 use crate::backoff::Backoff;
-use crate::swf::{self, ErrorClass, RawResponse};
+use crate::swf::ErrorClass;
 
 /// Attempts per history page before the task is dropped. A page token is valid only for a short
 /// while, so longer retries cannot help.
@@ -174,34 +173,40 @@ async fn fetch_page(
 
 /// Calls PollForDecisionTask once and reads the page from SWF's own JSON.
 async fn poll_page(poller: &Poller, page_token: Option<String>) -> Result<PolledPage, (ErrorClass, String)> {
-    let task_list = TaskList::builder()
-        .name(&poller.spec.task_list)
-        .build()
-        .map_err(|error| (ErrorClass::Permanent, error.to_string()))?;
-    let raw = RawResponse::default();
-
-    let result = poller
-        .client
-        .poll_for_decision_task()
-        .domain(&poller.spec.domain)
-        .task_list(task_list)
-        .identity(&poller.identity)
-        .maximum_page_size(1000)
-        .set_next_page_token(page_token)
-        .customize()
-        .interceptor(raw.clone())
-        .config_override(swf::without_retries())
-        .send()
-        .await;
-
-    if let Err(error) = result {
-        return Err((swf::classify(&error), swf::describe(&error)));
-    }
-    let Some(body) = raw.take() else {
-        return Err((ErrorClass::Permanent, "the poll response had no body".to_string()));
+    let request = PollRequest {
+        domain: &poller.spec.domain,
+        task_list: TaskListRef {
+            name: &poller.spec.task_list,
+        },
+        identity: &poller.identity,
+        maximum_page_size: 1000,
+        next_page_token: page_token.as_deref(),
     };
-    serde_json::from_slice::<PolledPage>(&body)
+    let body = serde_json::to_vec(&request).map_err(|error| (ErrorClass::Permanent, error.to_string()))?;
+
+    let response = poller
+        .client
+        .call("PollForDecisionTask", body.into())
+        .await
+        .map_err(|error| (error.class, error.message))?;
+    serde_json::from_slice::<PolledPage>(&response)
         .map_err(|error| (ErrorClass::Permanent, format!("invalid poll response: {error}")))
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PollRequest<'a> {
+    domain: &'a str,
+    task_list: TaskListRef<'a>,
+    identity: &'a str,
+    maximum_page_size: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_page_token: Option<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+struct TaskListRef<'a> {
+    name: &'a str,
 }
 
 /// Returns the time a decider has for this task: the execution's `taskStartToCloseTimeout`, read

@@ -25,7 +25,7 @@ pub use fetch::DecisionTask;
 use crate::backoff::Backoff;
 use crate::config::FailedDecisionPolicy;
 use crate::plugin::{CallError, LoadedPlugin};
-use crate::swf::{Client, ErrorClass};
+use crate::swf::{DirectClient, ErrorClass};
 use fetch::FetchError;
 
 /// An empty poll that returns faster than this did not wait for work, so the next one is delayed.
@@ -91,7 +91,7 @@ pub struct DeciderSpec {
 /// One poll loop's share of the world.
 #[derive(Clone)]
 pub struct Poller {
-    pub client: Client,
+    pub client: Arc<DirectClient>,
     pub spec: Arc<DeciderSpec>,
     pub identity: String,
     pub index: u32,

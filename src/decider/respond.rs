@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 use super::{DecisionTask, Poller};
 use crate::backoff::Backoff;
 use crate::config::FailedDecisionPolicy;
-use crate::swf::{self, ErrorClass};
+use crate::swf::ErrorClass;
 use crate::text::truncate_chars;
 
 /// SWF's limits on FailWorkflowExecution's reason and details, in characters.
@@ -69,17 +69,7 @@ async fn respond(poller: &Poller, task: &DecisionTask, body: Bytes) -> Result<An
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
 
     loop {
-        let result = poller
-            .client
-            .respond_decision_task_completed()
-            .task_token(&task.token)
-            .customize()
-            .mutate_request(swf::replace_body(body.clone()))
-            .config_override(swf::without_retries())
-            .send()
-            .await;
-
-        let error = match result {
+        let error = match poller.client.call("RespondDecisionTaskCompleted", body.clone()).await {
             Ok(_) => {
                 tracing::debug!("responded to the decision task");
                 return Ok(Answer::Accepted);
@@ -87,8 +77,8 @@ async fn respond(poller: &Poller, task: &DecisionTask, body: Bytes) -> Result<An
             Err(error) => error,
         };
 
-        let message = swf::describe(&error);
-        match swf::classify(&error) {
+        let message = error.message;
+        match error.class {
             ErrorClass::UnknownResource => {
                 tracing::warn!(error = %message, "decision task no longer exists (it timed out or its execution closed); dropping it");
                 return Ok(Answer::TaskGone);

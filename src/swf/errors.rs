@@ -14,7 +14,7 @@ pub enum ErrorClass {
     Permanent,
 }
 
-const THROTTLING_CODES: &[&str] = &[
+pub(super) const THROTTLING_CODES: &[&str] = &[
     "ThrottlingException",
     "Throttling",
     "ThrottledException",

@@ -4,6 +4,7 @@
 //! and instance roles). The endpoint comes from the config file, else `AWS_ENDPOINT_URL_SWF`, else
 //! `AWS_ENDPOINT_URL`, else AWS's regional endpoint.
 
+mod direct;
 mod errors;
 mod raw;
 
@@ -13,7 +14,9 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 
+pub use aws_config::SdkConfig;
 pub use aws_sdk_swf::Client;
+pub use direct::{CallError, DirectClient};
 pub use errors::{ErrorClass, classify, describe};
 pub use raw::{RawResponse, replace_body};
 
@@ -54,9 +57,9 @@ pub fn resolve_endpoint(settings: &ClientSettings) -> (Option<String>, EndpointS
     (None, EndpointSource::AwsDefault)
 }
 
-/// Builds a client with a read timeout that fits long polls and the SDK's standard retries, which
-/// the command-line tools rely on. The decider turns SDK retries off per call and retries itself.
-pub async fn connect(settings: &ClientSettings) -> Client {
+/// Loads the region, credentials chain and endpoint for SWF, with a read timeout that fits long
+/// polls and the SDK's standard retries.
+pub async fn load_config(settings: &ClientSettings) -> SdkConfig {
     let (endpoint_url, source) = resolve_endpoint(settings);
     match (&endpoint_url, &source) {
         (Some(url), EndpointSource::ConfigFile) => {
@@ -85,12 +88,10 @@ pub async fn connect(settings: &ClientSettings) -> Client {
     if let Some(url) = endpoint_url {
         loader = loader.endpoint_url(url);
     }
-
-    Client::new(&loader.load().await)
+    loader.load().await
 }
 
-/// Returns a per-call override that turns the SDK's own retries off, for callers that retry
-/// themselves.
-pub fn without_retries() -> aws_sdk_swf::config::Builder {
-    aws_sdk_swf::config::Builder::default().retry_config(RetryConfig::disabled())
+/// Builds an SDK client, for the command-line tools and for type registration.
+pub async fn connect(settings: &ClientSettings) -> Client {
+    Client::new(&load_config(settings).await)
 }
