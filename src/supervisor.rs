@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, ConfigError, DeciderSection};
-use crate::decider::{self, ActivitySlot, DeciderSpec, Poller, WorkflowTable};
+use crate::decider::{self, ActivitySlot, DeciderSpec, Poller, RepeatLimiter, WorkflowTable};
 use crate::plugin::LoadedPlugin;
 use crate::signals::Intent;
 use crate::swf::{self, Client, DirectClient, ErrorClass};
@@ -72,23 +72,26 @@ fn build_decider(
     plugins: &HashMap<&str, Arc<LoadedPlugin>>,
 ) -> Result<DeciderSpec, ConfigError> {
     let mut workflows = WorkflowTable::default();
+    let mut served_by: HashMap<(String, String), &str> = HashMap::new();
     for name in &section.plugins {
         // A plugin that failed to load has its own error already.
         let Some(plugin) = plugins.get(name.as_str()) else {
             continue;
         };
-        if let Err((type_name, version, existing)) = workflows.add(plugin.clone()) {
-            return Err(ConfigError {
-                location: section.location.clone(),
-                message: format!(
-                    "decider \"{}\": workflow type {type_name} {version} is served by both {} and {}",
-                    section.name,
-                    existing.path().display(),
-                    plugin.path().display()
-                ),
-                hint: Some("each workflow type and version must come from one plugin of a decider".to_string()),
-            });
+        for workflow in &plugin.manifest().workflows {
+            let key = (workflow.name.clone(), workflow.version.clone());
+            if let Some(first) = served_by.insert(key, name.as_str()) {
+                return Err(ConfigError {
+                    location: section.location.clone(),
+                    message: format!(
+                        "decider \"{}\": workflow type {} {} is served by both [plugin:{first}] and [plugin:{name}]",
+                        section.name, workflow.name, workflow.version,
+                    ),
+                    hint: Some("each workflow type and version must come from one plugin of a decider".to_string()),
+                });
+            }
         }
+        workflows.add(plugin.clone());
     }
 
     Ok(DeciderSpec {
@@ -98,6 +101,7 @@ fn build_decider(
         pollers: section.pollers,
         policy: section.failed_decision_policy,
         workflows,
+        unknown_types: RepeatLimiter::default(),
     })
 }
 

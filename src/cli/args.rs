@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use super::values;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "caravan",
@@ -69,7 +71,7 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct DeciderArgs {
     /// Domain to poll (default: `domain` in the config file's [caravan] section).
-    #[arg(short = 'd', long)]
+    #[arg(short = 'd', long, value_parser = values::swf_name)]
     pub domain: Option<String>,
 
     /// Plugin files (cdylibs) whose workflow types this decider serves.
@@ -77,15 +79,15 @@ pub struct DeciderArgs {
     pub plugins: Vec<PathBuf>,
 
     /// Task list to poll.
-    #[arg(short = 't', long)]
+    #[arg(short = 't', long, value_parser = values::swf_name)]
     pub task_list: String,
 
     /// Register the plugins' workflow types at start-up; existing types are left as they are.
     #[arg(long)]
     pub register_workflows: bool,
 
-    /// Concurrent pollers on the task list.
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    /// Concurrent pollers on the task list, 1 to 100.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
     pub pollers: u32,
 }
 
@@ -100,11 +102,11 @@ pub enum DomainCommand {
 #[derive(Debug, Args)]
 pub struct DomainRegisterArgs {
     /// Domain name.
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, value_parser = values::swf_name)]
     pub name: String,
 
-    /// Days SWF keeps the history of closed executions (0 to 90).
-    #[arg(long, value_name = "DAYS")]
+    /// Days SWF keeps the history of closed executions (0 to 90, or NONE).
+    #[arg(long, value_name = "DAYS", value_parser = values::retention_days)]
     pub retention_days: String,
 
     /// Description of the domain.
@@ -140,23 +142,23 @@ impl ChildPolicyArg {
 #[derive(Debug, Args)]
 pub struct StartArgs {
     /// Domain (default: `domain` in the config file's [caravan] section).
-    #[arg(short = 'd', long)]
+    #[arg(short = 'd', long, value_parser = values::swf_name)]
     pub domain: Option<String>,
 
     /// Workflow id of the new execution.
-    #[arg(short = 'i', long = "id", value_name = "WORKFLOW_ID")]
+    #[arg(short = 'i', long = "id", value_name = "WORKFLOW_ID", value_parser = values::swf_name)]
     pub workflow_id: String,
 
     /// Workflow type name.
-    #[arg(short = 'n', long)]
+    #[arg(short = 'n', long, value_parser = values::swf_name)]
     pub name: String,
 
     /// Workflow type version.
-    #[arg(short = 'v', long)]
+    #[arg(short = 'v', long, value_parser = values::swf_version)]
     pub version: String,
 
     /// Decision task list (default: the workflow type's default).
-    #[arg(short = 't', long)]
+    #[arg(short = 't', long, value_parser = values::swf_name)]
     pub task_list: Option<String>,
 
     /// Input data of the execution.
@@ -164,15 +166,15 @@ pub struct StartArgs {
     pub input: Option<String>,
 
     /// Tags of the execution, separated by spaces (at most 5).
-    #[arg(long, value_name = "TAGS")]
+    #[arg(long, value_name = "TAGS", value_parser = values::tag_list)]
     pub tag_list: Option<String>,
 
     /// Maximum duration of the execution, in seconds.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = values::seconds)]
     pub execution_timeout: Option<String>,
 
     /// Maximum duration of a decision task, in seconds, or NONE.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = values::seconds_or_none)]
     pub task_timeout: Option<String>,
 
     /// Child policy: the action on child executions when this one is terminated or times out.
@@ -187,11 +189,11 @@ pub struct StartArgs {
 #[derive(Debug, Args)]
 pub struct SignalArgs {
     /// Domain (default: `domain` in the config file's [caravan] section).
-    #[arg(short = 'd', long)]
+    #[arg(short = 'd', long, value_parser = values::swf_name)]
     pub domain: Option<String>,
 
     /// Workflow id of the execution.
-    #[arg(short = 'i', long = "id", value_name = "WORKFLOW_ID")]
+    #[arg(short = 'i', long = "id", value_name = "WORKFLOW_ID", value_parser = values::swf_name)]
     pub workflow_id: String,
 
     /// Run id (default: the open run of the workflow id).
@@ -199,7 +201,7 @@ pub struct SignalArgs {
     pub run_id: Option<String>,
 
     /// Signal name.
-    #[arg(short = 's', long = "signal", value_name = "NAME")]
+    #[arg(short = 's', long = "signal", value_name = "NAME", value_parser = values::signal_name)]
     pub signal_name: String,
 
     /// Input data of the signal.
@@ -210,11 +212,11 @@ pub struct SignalArgs {
 #[derive(Debug, Args)]
 pub struct TerminateArgs {
     /// Domain (default: `domain` in the config file's [caravan] section).
-    #[arg(short = 'd', long)]
+    #[arg(short = 'd', long, value_parser = values::swf_name)]
     pub domain: Option<String>,
 
     /// Workflow id of the execution.
-    #[arg(short = 'i', long = "id", value_name = "WORKFLOW_ID")]
+    #[arg(short = 'i', long = "id", value_name = "WORKFLOW_ID", value_parser = values::swf_name)]
     pub workflow_id: String,
 
     /// Run id (default: the open run of the workflow id).
@@ -237,7 +239,7 @@ pub struct TerminateArgs {
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Domain (default: `domain` in the config file's [caravan] section).
-    #[arg(short = 'd', long)]
+    #[arg(short = 'd', long, value_parser = values::swf_name)]
     pub domain: Option<String>,
 
     /// Oldest start time to list: a date (2015-01-01, UTC) or an RFC 3339 time (default: a day ago).
@@ -249,7 +251,7 @@ pub struct ListArgs {
     pub latest: Option<String>,
 
     /// Only executions of this workflow type name.
-    #[arg(short = 'n', long, conflicts_with_all = ["tag", "workflow_id"])]
+    #[arg(short = 'n', long, conflicts_with_all = ["tag", "workflow_id"], value_parser = values::swf_name)]
     pub name: Option<String>,
 
     /// Only executions of this workflow type version (with --name).
@@ -261,7 +263,7 @@ pub struct ListArgs {
     pub tag: Option<String>,
 
     /// Only executions with this workflow id.
-    #[arg(long = "id", value_name = "WORKFLOW_ID")]
+    #[arg(long = "id", value_name = "WORKFLOW_ID", value_parser = values::swf_name)]
     pub workflow_id: Option<String>,
 
     /// List closed executions, with their close status, instead of open ones.

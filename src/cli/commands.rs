@@ -32,16 +32,25 @@ async fn client_and_domain(cli: &Cli, domain: Option<&String>) -> Result<(Client
     let domain = domain.cloned().or_else(|| global.domain.clone()).ok_or_else(|| {
         Failure::Usage("missing --domain (or `domain` in the config file's [caravan] section)".to_string())
     })?;
-    Ok((client(&global).await, domain))
+    Ok((client(&global).await?, domain))
 }
 
-async fn client(global: &Global) -> Client {
+/// Builds an SDK client after checking what the SDK would only report on the first call.
+async fn client(global: &Global) -> Result<Client, Failure> {
     let settings = swf::ClientSettings {
         region: global.region.clone(),
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone(),
     };
-    swf::connect(&settings).await
+    swf::checked_endpoint(&settings).map_err(|error| Failure::Config(vec![error]))?;
+
+    let config = swf::load_config(&settings, swf::COMMAND_READ_TIMEOUT).await;
+    if config.region().is_none() {
+        return Err(Failure::Runtime(anyhow!(
+            "no AWS region: set `region` in the [caravan] section, or AWS_REGION"
+        )));
+    }
+    Ok(Client::new(&config))
 }
 
 /// Turns a failed SDK call into one line for stderr.
@@ -63,7 +72,7 @@ fn raw_json(raw: &RawResponse) -> Value {
 
 pub async fn domain(cli: &Cli, command: &DomainCommand) -> Result<ExitCode, Failure> {
     let global = global_settings(cli)?;
-    let client = client(&global).await;
+    let client = client(&global).await?;
 
     match command {
         DomainCommand::Register(register) => {
@@ -82,7 +91,7 @@ pub async fn domain(cli: &Cli, command: &DomainCommand) -> Result<ExitCode, Fail
                 cli.output,
                 &format!("Domain {} registered.", register.name),
                 raw_json(&raw),
-            );
+            )?;
         }
         DomainCommand::List(list) => {
             let status = if list.deprecated {
@@ -120,7 +129,7 @@ pub async fn domain(cli: &Cli, command: &DomainCommand) -> Result<ExitCode, Fail
                     break;
                 }
             }
-            output::print_table(cli.output, rows, serde_json::json!({ "domainInfos": infos }));
+            output::print_table(cli.output, rows, serde_json::json!({ "domainInfos": infos }))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -167,7 +176,7 @@ pub async fn start(cli: &Cli, start: &StartArgs) -> Result<ExitCode, Failure> {
     let run_id = response.run_id().unwrap_or_default();
     let mut rows = Table::new(["Workflow Id", "Run Id"]);
     rows.push([start.workflow_id.clone(), run_id.to_string()]);
-    output::print_table(cli.output, rows, raw_json(&raw));
+    output::print_table(cli.output, rows, raw_json(&raw))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -188,7 +197,7 @@ pub async fn signal(cli: &Cli, signal: &SignalArgs) -> Result<ExitCode, Failure>
         .await
         .map_err(|error| swf_failure("SignalWorkflowExecution", error))?;
 
-    output::print_message(cli.output, "Signal sent.", raw_json(&raw));
+    output::print_message(cli.output, "Signal sent.", raw_json(&raw))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -210,7 +219,7 @@ pub async fn terminate(cli: &Cli, terminate: &TerminateArgs) -> Result<ExitCode,
         .await
         .map_err(|error| swf_failure("TerminateWorkflowExecution", error))?;
 
-    output::print_message(cli.output, "Execution terminated.", raw_json(&raw));
+    output::print_message(cli.output, "Execution terminated.", raw_json(&raw))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -256,7 +265,7 @@ pub async fn list(cli: &Cli, list: &ListArgs) -> Result<ExitCode, Failure> {
         }
     }
 
-    output::print_table(cli.output, rows, serde_json::json!({ "executionInfos": infos }));
+    output::print_table(cli.output, rows, serde_json::json!({ "executionInfos": infos }))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -290,6 +299,11 @@ impl ListQuery {
             }
             None => now,
         };
+        if oldest > latest {
+            return Err(Failure::Usage(format!(
+                "--oldest ({oldest}) is after --latest ({latest})"
+            )));
+        }
         let start_time = ExecutionTimeFilter::builder()
             .oldest_date(DateTime::from_secs(oldest.as_second()))
             .latest_date(DateTime::from_secs(latest.as_second()))

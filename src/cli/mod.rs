@@ -14,6 +14,7 @@ mod commands;
 mod logging;
 mod output;
 mod run;
+mod values;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

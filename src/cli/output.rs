@@ -7,7 +7,7 @@ use comfy_table::presets::NOTHING;
 use comfy_table::{ContentArrangement, Table as ComfyTable};
 use serde_json::Value;
 
-use super::OutputFormat;
+use super::{Failure, OutputFormat};
 
 /// Rows of text under a header.
 pub struct Table {
@@ -32,11 +32,11 @@ impl Table {
 }
 
 /// Prints `table`, or `json` with `--output json`. An empty table prints "No results.".
-pub fn print_table(format: OutputFormat, table: Table, json: Value) {
+pub fn print_table(format: OutputFormat, table: Table, json: Value) -> Result<(), Failure> {
     if format.is_json() {
-        print_json(&json);
+        print_json(&json)
     } else if table.rows == 0 {
-        print_line("No results.");
+        print_line("No results.")
     } else {
         // comfy-table pads the first and last column with a space; the columns are what matters.
         let text = table.inner.trim_fmt();
@@ -44,16 +44,16 @@ pub fn print_table(format: OutputFormat, table: Table, json: Value) {
             .lines()
             .map(|line| line.strip_prefix(' ').unwrap_or(line))
             .collect();
-        print_line(&trimmed.join("\n"));
+        print_line(&trimmed.join("\n"))
     }
 }
 
 /// Prints a one-line confirmation, or SWF's response JSON with `--output json`.
-pub fn print_message(format: OutputFormat, message: &str, json: Value) {
+pub fn print_message(format: OutputFormat, message: &str, json: Value) -> Result<(), Failure> {
     if format.is_json() {
-        print_json(&json);
+        print_json(&json)
     } else {
-        print_line(message);
+        print_line(message)
     }
 }
 
@@ -64,15 +64,20 @@ pub fn extend_array(items: &mut Vec<Value>, mut page: Value, key: &str) {
     }
 }
 
-fn print_json(json: &Value) {
+fn print_json(json: &Value) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(json).unwrap_or_else(|_| json.to_string());
-    print_line(&text);
+    print_line(&text)
 }
 
-/// Writes a line to stdout; a closed pipe (`caravan list | head`) is not an error worth reporting.
-fn print_line(text: &str) {
+/// Writes a line to stdout. A closed pipe (`caravan list | head`) is not an error worth reporting,
+/// but any other write error is, because the output is lost.
+fn print_line(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{text}");
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(Failure::Runtime(anyhow::anyhow!("cannot write the output: {error}"))),
+    }
 }
 
 /// Formats an SWF timestamp as RFC 3339 in UTC, to the second.
@@ -87,23 +92,27 @@ pub fn format_time(time: &DateTime) -> String {
 /// (UTC), or an RFC 3339 time with an offset.
 pub fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
     let text = text.trim();
-    if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
-        return Ok(timestamp);
+    let parsed = if let Ok(timestamp) = text.parse::<jiff::Timestamp>() {
+        Some(timestamp)
+    } else if let Ok(datetime) = text.parse::<jiff::civil::DateTime>() {
+        jiff::tz::TimeZone::UTC.to_timestamp(datetime).ok()
+    } else if let Ok(date) = text.parse::<jiff::civil::Date>() {
+        jiff::tz::TimeZone::UTC
+            .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+            .ok()
+    } else {
+        return Err(format!(
+            "\"{text}\" is not a date (2015-01-01) or a time (2015-01-01T10:00:00Z)"
+        ));
+    };
+
+    // SWF takes epoch seconds, so times before 1970 cannot be sent.
+    match parsed {
+        Some(timestamp) if timestamp.as_second() >= 0 && timestamp < jiff::Timestamp::MAX => Ok(timestamp),
+        _ => Err(format!(
+            "\"{text}\" is out of range: use a time from 1970-01-01 to 9999-12-30"
+        )),
     }
-    if let Ok(datetime) = text.parse::<jiff::civil::DateTime>() {
-        return jiff::tz::TimeZone::UTC
-            .to_timestamp(datetime)
-            .map_err(|error| error.to_string());
-    }
-    if let Ok(date) = text.parse::<jiff::civil::Date>() {
-        let midnight = date.to_datetime(jiff::civil::Time::midnight());
-        return jiff::tz::TimeZone::UTC
-            .to_timestamp(midnight)
-            .map_err(|error| error.to_string());
-    }
-    Err(format!(
-        "\"{text}\" is not a date (2015-01-01) or a time (2015-01-01T10:00:00Z)"
-    ))
 }
 
 #[cfg(test)]
@@ -126,6 +135,12 @@ mod tests {
     fn parse_time_accepts_civil_datetime_as_utc() {
         let time = parse_time("2015-01-01T00:00:10").expect("a time");
         assert_eq!(time.as_second(), 1_420_070_410);
+    }
+
+    #[test]
+    fn parse_time_rejects_out_of_range() {
+        assert!(parse_time("1969-12-31").unwrap_err().contains("out of range"));
+        assert!(parse_time("9999-12-31").unwrap_err().contains("out of range"));
     }
 
     #[test]

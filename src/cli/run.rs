@@ -10,8 +10,11 @@ use anyhow::Context;
 use super::args::DeciderArgs;
 use super::{Cli, EXIT_FORCED_STOP, EXIT_SOFTWARE, Failure};
 use crate::config::{self, Config, ConfigError};
+use crate::decider::DeciderSpec;
+use crate::signals::Intent;
 use crate::supervisor::{self, Stopped};
 use crate::{identity, signals, swf};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Runs the deciders of a config file until a stop signal.
 pub async fn run_config(path: &Path) -> Result<ExitCode, Failure> {
@@ -56,21 +59,68 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
         }]));
     }
 
+    // Signals are handled from the first moment, so that a stop request during a slow start-up (an
+    // endpoint that never responds, say) ends the process cleanly.
+    let mut intents = signals::listen().context("cannot install signal handlers")?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %config_name(&config), "caravan starting");
-    let deciders = supervisor::prepare(&config).map_err(Failure::Config)?;
+
+    let started = tokio::select! {
+        started = start(&config) => started?,
+        () = stop_requested(&mut intents) => {
+            tracing::info!("stop requested during start-up; exiting");
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+
+    let identity = identity::worker_identity(config.global.identity.as_deref());
+    let shutdown_timeout = Duration::from_secs(config.global.shutdown_timeout_secs);
+    let stopped = supervisor::run(
+        Arc::new(started.client),
+        identity,
+        started.deciders,
+        shutdown_timeout,
+        intents,
+    )
+    .await;
+    Ok(match stopped {
+        Stopped::Drained | Stopped::DeadlineReached => ExitCode::SUCCESS,
+        Stopped::Forced => ExitCode::from(EXIT_FORCED_STOP),
+        Stopped::PollerFailed => ExitCode::from(EXIT_SOFTWARE),
+    })
+}
+
+/// Result of a successful start-up: what the pollers need.
+struct Started {
+    client: swf::DirectClient,
+    deciders: Vec<DeciderSpec>,
+}
+
+/// Loads and checks the plugins, checks the endpoint, region and credentials, and registers
+/// workflow types when asked.
+async fn start(config: &Config) -> Result<Started, Failure> {
+    let plugins_config = config.clone();
+    let deciders = tokio::task::spawn_blocking(move || supervisor::prepare(&plugins_config))
+        .await
+        .context("loading the plugins failed")?
+        .map_err(Failure::Config)?;
 
     let settings = swf::ClientSettings {
         region: config.global.region.clone(),
         profile: config.global.profile.clone(),
         endpoint_url: config.global.endpoint_url.clone(),
     };
-    let (endpoint, _) = swf::resolve_endpoint(&settings);
+    let endpoint = swf::checked_endpoint(&settings).map_err(|error| Failure::Config(vec![error]))?;
     tracing::info!(
         endpoint = endpoint.as_deref().unwrap_or("AWS regional endpoint"),
         "SWF endpoint"
     );
-    let sdk_config = swf::load_config(&settings).await;
+
+    let sdk_config = swf::load_config(&settings, swf::LONG_POLL_READ_TIMEOUT).await;
     let client = swf::DirectClient::new(&sdk_config, swf::LONG_POLL_READ_TIMEOUT).await?;
+    client
+        .check_credentials()
+        .await
+        .map_err(|error| Failure::Runtime(anyhow::anyhow!("{error}")))?;
 
     if config.global.register_types {
         let sdk_client = swf::Client::new(&sdk_config);
@@ -84,16 +134,18 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
             })?;
     }
 
-    let intents = signals::listen().context("cannot install signal handlers")?;
-    let identity = identity::worker_identity(config.global.identity.as_deref());
-    let shutdown_timeout = Duration::from_secs(config.global.shutdown_timeout_secs);
+    Ok(Started { client, deciders })
+}
 
-    let stopped = supervisor::run(Arc::new(client), identity, deciders, shutdown_timeout, intents).await;
-    Ok(match stopped {
-        Stopped::Drained | Stopped::DeadlineReached => ExitCode::SUCCESS,
-        Stopped::Forced => ExitCode::from(EXIT_FORCED_STOP),
-        Stopped::PollerFailed => ExitCode::from(EXIT_SOFTWARE),
-    })
+/// Waits for a stop request. A reload request during start-up is logged and ignored.
+async fn stop_requested(intents: &mut UnboundedReceiver<Intent>) {
+    loop {
+        match intents.recv().await {
+            Some(Intent::Reload) => tracing::warn!("reload requested during start-up; ignored"),
+            Some(Intent::Stop | Intent::StopNow) => return,
+            None => std::future::pending::<()>().await,
+        }
+    }
 }
 
 fn config_name(config: &Config) -> String {

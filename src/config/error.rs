@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::text::truncate_chars;
+
 /// A line in a config file, displayed as `FILE:LINE`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Location {
@@ -61,6 +63,40 @@ fn hint_line(hint: Option<&str>) -> String {
         Some(hint) => format!("\n  hint: {hint}"),
         None => String::new(),
     }
+}
+
+/// Maximum number of characters of one piece of file text that an error message shows, so that
+/// one overlong line cannot flood the terminal or the log.
+pub const MAX_QUOTED_CHARS: usize = 80;
+
+/// Escapes and truncates text from the config file for an error message.
+///
+/// Control characters (U+0000 to U+001F and U+007F to U+009F) become escapes as
+/// `char::escape_debug` writes them (`\0`, `\t`, `\r`, `\n`, `\u{1b}`), so that they cannot move
+/// the cursor or hide text. Other characters are kept. Text longer than [`MAX_QUOTED_CHARS`]
+/// characters is cut to that many and ends with `…`. The limit counts the characters of `text`,
+/// so escapes can make the result longer.
+pub fn escape(text: &str) -> String {
+    let truncated = truncate_chars(text, MAX_QUOTED_CHARS);
+
+    let mut escaped = String::with_capacity(truncated.len());
+    for character in truncated.chars() {
+        if character.is_control() {
+            escaped.extend(character.escape_debug());
+        } else {
+            escaped.push(character);
+        }
+    }
+
+    if truncated.len() < text.len() {
+        escaped.push('…');
+    }
+    escaped
+}
+
+/// Escapes text from the config file like [`escape`] and puts it in single quotes.
+pub fn quote(text: &str) -> String {
+    format!("'{}'", escape(text))
 }
 
 /// Every problem found in a configuration, in file order, displayed one after another.
@@ -181,6 +217,50 @@ mod tests {
             errors.to_string(),
             "/etc/caravan/caravan.ini:1: first\n  hint: fix it\n/etc/caravan/caravan.ini:2: second"
         );
+    }
+
+    #[test]
+    fn escape_control_characters() {
+        let cases = [
+            ("a\0b", "a\\0b"),
+            ("a\tb", "a\\tb"),
+            ("a\rb\nc", "a\\rb\\nc"),
+            ("\u{1}\u{1b}[2J", "\\u{1}\\u{1b}[2J"),
+            ("\u{7f}\u{85}\u{9f}", "\\u{7f}\\u{85}\\u{9f}"),
+        ];
+
+        for (text, escaped) in cases {
+            assert_eq!(escape(text), escaped, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn escape_keeps_printable_text() {
+        let text = "ärger = naïve 日本 🚀 \\ 'x' \"y\" \u{a0}\u{a0}";
+
+        assert_eq!(escape(text), text);
+    }
+
+    #[test]
+    fn escape_cuts_long_text() {
+        let exact = "é".repeat(MAX_QUOTED_CHARS);
+        let longer = "é".repeat(MAX_QUOTED_CHARS + 1);
+
+        assert_eq!(escape(&exact), exact);
+        assert_eq!(escape(&longer), format!("{exact}…"));
+    }
+
+    #[test]
+    fn escape_cuts_before_escaping() {
+        let text = "\0".repeat(10_000);
+
+        assert_eq!(escape(&text), format!("{}…", "\\0".repeat(MAX_QUOTED_CHARS)));
+    }
+
+    #[test]
+    fn quote_adds_single_quotes() {
+        assert_eq!(quote("a\nb"), "'a\\nb'");
+        assert_eq!(quote(""), "''");
     }
 
     #[test]

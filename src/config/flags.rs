@@ -97,10 +97,24 @@ impl Global {
     }
 }
 
+/// Returns what is wrong with `name` under SWF's naming rule, or `None` if it is valid. The
+/// command-line tools use it to check flag values.
+pub fn swf_name_problem(name: &str) -> Option<String> {
+    values::check_swf_name(name).err().map(|invalid| invalid.reason)
+}
+
 /// Checks a domain or task list name given on the command line by SWF's naming rule. `key` is the
 /// config file key that the error names, such as `domain`.
 pub fn validate_swf_name(key: &str, name: &str) -> Result<(), ConfigError> {
     values::check_swf_name(name).map_err(|invalid| invalid.into_error(key, None, name, None))
+}
+
+/// Checks an SWF endpoint URL that did not come from the config file, such as the value of
+/// `AWS_ENDPOINT_URL_SWF`, by the rules of the file's `endpoint_url`. `source` names where the
+/// value came from, such as the environment variable, and the error message names it in place of
+/// the key. The error has no location.
+pub fn validate_endpoint_url(source: &str, value: &str) -> Result<(), ConfigError> {
+    values::check_endpoint_url(value).map_err(|invalid| invalid.into_error(source, None, value, None))
 }
 
 /// Check of one optional text setting.
@@ -320,6 +334,63 @@ mod tests {
         assert_eq!(
             error.message,
             "invalid value ' orders' for 'domain': must not start or end with whitespace"
+        );
+    }
+
+    #[test]
+    fn endpoint_url_from_environment_valid() {
+        let urls = [
+            "http://localhost",
+            "http://localhost:8080",
+            "https://swf.us-east-1.amazonaws.com",
+            "https://swf.us-east-1.amazonaws.com:443/",
+            "http://[::1]",
+            "http://[::1]:8080",
+            "https://[2001:db8::1]:8443/swf",
+        ];
+
+        for url in urls {
+            assert_eq!(validate_endpoint_url("AWS_ENDPOINT_URL_SWF", url), Ok(()), "{url}");
+        }
+    }
+
+    #[test]
+    fn endpoint_url_from_environment_invalid() {
+        let cases = [
+            (
+                "not-a-url",
+                "invalid value 'not-a-url' for 'AWS_ENDPOINT_URL_SWF': expected a URL that starts with http:// or https://",
+            ),
+            (
+                "ftp://localhost",
+                "invalid value 'ftp://localhost' for 'AWS_ENDPOINT_URL_SWF': expected a URL that starts with http:// or https://",
+            ),
+            ("", "invalid value '' for 'AWS_ENDPOINT_URL_SWF': must not be empty"),
+            (
+                "http://",
+                "invalid value 'http://' for 'AWS_ENDPOINT_URL_SWF': missing host",
+            ),
+            (
+                "https://:443",
+                "invalid value 'https://:443' for 'AWS_ENDPOINT_URL_SWF': missing host",
+            ),
+        ];
+
+        for (url, message) in cases {
+            let error = validate_endpoint_url("AWS_ENDPOINT_URL_SWF", url).unwrap_err();
+            assert_eq!(error.message, message, "{url:?}");
+            assert_eq!(error.location, None, "{url:?}");
+            assert!(error.hint.is_some(), "{url:?}");
+        }
+    }
+
+    #[test]
+    fn endpoint_url_error_names_source() {
+        let error = validate_endpoint_url("AWS_ENDPOINT_URL", "localhost:4566").unwrap_err();
+
+        assert_eq!(
+            error.to_string(),
+            "invalid value 'localhost:4566' for 'AWS_ENDPOINT_URL': expected a URL that starts with http:// or https://\n  hint: use a URL such as https://swf.us-east-1.amazonaws.com or http://localhost:8080"
         );
     }
 }

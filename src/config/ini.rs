@@ -10,10 +10,12 @@
 //! - configparser stops at the first duplicate or at a key before any section header, but this
 //!   parser collects every syntax error.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::error::{ConfigError, Location};
+use super::error::{ConfigError, Location, escape, quote};
 use super::interpolation;
+use super::values::describe_key;
 
 /// The section whose keys every other section inherits for lookup and interpolation.
 pub const DEFAULT_SECTION: &str = "DEFAULT";
@@ -45,6 +47,9 @@ pub struct Section {
     name: String,
     line: u32,
     entries: Vec<Entry>,
+    /// Index in `entries` of each key, so that lookups and the duplicate check do not scan the
+    /// section, which would make parsing quadratic in the number of keys.
+    positions: HashMap<String, usize>,
 }
 
 impl Section {
@@ -53,6 +58,7 @@ impl Section {
             name: name.to_string(),
             line,
             entries: Vec::new(),
+            positions: HashMap::new(),
         }
     }
 
@@ -77,8 +83,14 @@ impl Section {
 
     /// Finds a key defined in this section itself, case-insensitively.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        let key = key.to_lowercase();
-        self.entries.iter().find(|entry| entry.key == key)
+        let position = *self.positions.get(&key.to_lowercase())?;
+        self.entries.get(position)
+    }
+
+    /// Appends `entry`, whose key must be in lowercase and not yet set in this section.
+    fn push(&mut self, entry: Entry) {
+        self.positions.insert(entry.key.clone(), self.entries.len());
+        self.entries.push(entry);
     }
 }
 
@@ -88,6 +100,8 @@ pub struct Document {
     path: PathBuf,
     defaults: Option<Section>,
     sections: Vec<Section>,
+    /// Index in `sections` of each section name.
+    positions: HashMap<String, usize>,
 }
 
 impl Document {
@@ -110,6 +124,7 @@ impl Document {
         let Parser {
             defaults,
             sections,
+            positions,
             errors,
             ..
         } = parser;
@@ -120,6 +135,7 @@ impl Document {
             path,
             defaults,
             sections,
+            positions,
         })
     }
 
@@ -143,7 +159,8 @@ impl Document {
 
     /// Finds a section by its exact name. `[DEFAULT]` is only returned by [`Document::defaults`].
     pub fn section(&self, name: &str) -> Option<&Section> {
-        self.sections.iter().find(|section| section.name == name)
+        let position = *self.positions.get(name)?;
+        self.sections.get(position)
     }
 
     /// Returns the `[DEFAULT]` section, if the file has one.
@@ -229,6 +246,8 @@ struct Parser<'a> {
     path: &'a Path,
     defaults: Option<Section>,
     sections: Vec<Section>,
+    /// Index in `sections` of each section name, for the duplicate check.
+    positions: HashMap<String, usize>,
     target: Target,
     open_value: Option<OpenValue>,
     /// Whether the last blank line ended a value, for the hint on a continuation line after it.
@@ -242,6 +261,7 @@ impl<'a> Parser<'a> {
             path,
             defaults: None,
             sections: Vec::new(),
+            positions: HashMap::new(),
             target: Target::NoSection,
             open_value: None,
             value_ended_by_blank_line: false,
@@ -297,7 +317,7 @@ impl<'a> Parser<'a> {
         let Some(close) = content.rfind(']') else {
             self.error(
                 number,
-                format!("unclosed '[' in section header '{content}'"),
+                format!("unclosed '[' in section header {}", quote(content)),
                 "end the header with ']', as in [caravan]",
             );
             return;
@@ -307,7 +327,11 @@ impl<'a> Parser<'a> {
         if !trailing.is_empty() {
             self.error(
                 number,
-                format!("unexpected text '{trailing}' after section header '{content}'"),
+                format!(
+                    "unexpected text {} after section header {}",
+                    quote(trailing),
+                    quote(content)
+                ),
                 "put comments on a line of their own, starting with # or ;",
             );
             return;
@@ -317,7 +341,7 @@ impl<'a> Parser<'a> {
         if name.is_empty() {
             self.error(
                 number,
-                format!("missing section name in '{content}'"),
+                format!("missing section name in {}", quote(content)),
                 "name the section, as in [caravan]",
             );
             return;
@@ -326,15 +350,18 @@ impl<'a> Parser<'a> {
         let first_line = if name == DEFAULT_SECTION {
             self.defaults.as_ref().map(Section::line)
         } else {
-            self.sections
-                .iter()
-                .find(|section| section.name == name)
+            self.positions
+                .get(name)
+                .and_then(|&position| self.sections.get(position))
                 .map(Section::line)
         };
         if let Some(first_line) = first_line {
             self.error(
                 number,
-                format!("duplicate section [{name}], already defined on line {first_line}"),
+                format!(
+                    "duplicate section [{}], already defined on line {first_line}",
+                    escape(name)
+                ),
                 "merge the two sections or rename one of them",
             );
             self.target = Target::Discarded(Section::new(name, number));
@@ -345,6 +372,7 @@ impl<'a> Parser<'a> {
             self.defaults = Some(Section::new(name, number));
             self.target = Target::Defaults;
         } else {
+            self.positions.insert(name.to_string(), self.sections.len());
             self.sections.push(Section::new(name, number));
             self.target = Target::Section(self.sections.len() - 1);
         }
@@ -359,7 +387,10 @@ impl<'a> Parser<'a> {
             };
             self.error(
                 number,
-                format!("invalid line '{content}': expected [section], 'key = value' or a comment"),
+                format!(
+                    "invalid line {}: expected [section], 'key = value' or a comment",
+                    quote(content)
+                ),
                 hint,
             );
             return;
@@ -371,7 +402,7 @@ impl<'a> Parser<'a> {
         if matches!(self.target, Target::NoSection) {
             self.error(
                 number,
-                format!("key line '{content}' before any section header"),
+                format!("key line {} before any section header", quote(content)),
                 "add a section header such as [caravan] above this line",
             );
             return;
@@ -382,7 +413,7 @@ impl<'a> Parser<'a> {
         if key.is_empty() {
             self.error(
                 number,
-                format!("missing key name in '{content}'"),
+                format!("missing key name in {}", quote(content)),
                 "write the line as 'key = value'",
             );
             return;
@@ -391,7 +422,7 @@ impl<'a> Parser<'a> {
         if let Some(meaning) = reserved_meaning(&key) {
             self.error(
                 number,
-                format!("key '{key}' is reserved"),
+                format!("key {} is reserved", quote(&key)),
                 format!("%({key})s is always {meaning}, so choose another name"),
             );
             return;
@@ -402,14 +433,15 @@ impl<'a> Parser<'a> {
         };
         if let Some(first) = section.entry(&key) {
             let message = format!(
-                "duplicate key '{key}' in [{}], already set on line {}",
-                section.name, first.line
+                "duplicate key {}, already set on line {}",
+                describe_key(&key, Some(&section.name)),
+                first.line
             );
             self.error(number, message, "remove one of the two lines");
             return;
         }
 
-        section.entries.push(Entry {
+        section.push(Entry {
             key,
             value: value.to_string(),
             line: number,
@@ -743,6 +775,80 @@ mod tests {
         assert_eq!(lines(&errors), [2, 4]);
         assert_eq!(errors[0].message, "key 'here' is reserved");
         assert_eq!(errors[1].message, "key '__file__' is reserved");
+    }
+
+    #[test]
+    fn error_cr_only_line_endings_escaped() {
+        let errors = parse_errors("[caravan]\rregion = x\r[plugin:demo]\rpath = /x");
+
+        assert_eq!(lines(&errors), [1]);
+        assert_eq!(
+            errors[0].message,
+            r"unexpected text 'path = /x' after section header '[caravan]\rregion = x\r[plugin:demo]\rpath = /x'"
+        );
+        assert!(!errors[0].to_string().contains('\r'), "{:?}", errors[0].to_string());
+    }
+
+    #[test]
+    fn error_nul_in_unclosed_header_escaped() {
+        let errors = parse_errors("[cara\0van\n");
+
+        assert_eq!(lines(&errors), [1]);
+        assert_eq!(errors[0].message, r"unclosed '[' in section header '[cara\0van'");
+    }
+
+    #[test]
+    fn error_duplicate_section_name_escaped() {
+        let errors = parse_errors("[a\u{1b}[2J]\n[a\u{1b}[2J]\n");
+
+        assert_eq!(lines(&errors), [2]);
+        assert_eq!(
+            errors[0].message,
+            r"duplicate section [a\u{1b}[2J], already defined on line 1"
+        );
+    }
+
+    #[test]
+    fn error_long_line_cut() {
+        let long_line = "x".repeat(10_000);
+        let errors = parse_errors(&format!("[caravan]\n{long_line}\n"));
+
+        assert_eq!(lines(&errors), [2]);
+        assert_eq!(
+            errors[0].message,
+            format!(
+                "invalid line '{}…': expected [section], 'key = value' or a comment",
+                "x".repeat(80)
+            )
+        );
+    }
+
+    #[test]
+    fn error_long_header_cut_in_both_quotes() {
+        let name = "n".repeat(10_000);
+        let errors = parse_errors(&format!("[{name}] {name}\n"));
+
+        let quoted_header = format!("'[{}…'", "n".repeat(79));
+        let quoted_trailing = format!("'{}…'", "n".repeat(80));
+        assert_eq!(
+            errors[0].message,
+            format!("unexpected text {quoted_trailing} after section header {quoted_header}")
+        );
+    }
+
+    #[test]
+    fn duplicate_key_after_many_keys() {
+        let key_count = 50_000;
+        let mut text = String::from("[s]\n");
+        for number in 0..key_count {
+            text.push_str(&format!("key_{number} = {number}\n"));
+        }
+        text.push_str("KEY_0 = again\n");
+
+        let errors = parse_errors(&text);
+
+        assert_eq!(lines(&errors), [50_002]);
+        assert_eq!(errors[0].message, "duplicate key 'key_0' in [s], already set on line 2");
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //! [`MAX_INTERPOLATION_DEPTH`] values. Unlike configparser, the built-in names `here` and
 //! `__file__` are inserted literally, so a path that contains `%` is not expanded again.
 
-use super::error::ConfigError;
+use super::error::{ConfigError, escape, quote};
 use super::ini::{DEFAULT_SECTION, Document, Entry, FILE, HERE, MAX_INTERPOLATION_DEPTH};
-use super::values::quote;
+use super::values::describe_key;
 
 /// Expands the `%(name)s` references and `%%` escapes in `entry`'s value, looking names up for
 /// `section`.
@@ -98,12 +98,11 @@ impl Expansion<'_> {
     /// Names the value that contains the problem and, when it differs, the requested key that
     /// led to it through references.
     fn describe(&self, entry: &Entry) -> String {
-        let section = self.section;
-        let requested = &self.requested.key;
+        let requested = describe_key(&self.requested.key, Some(self.section));
         if std::ptr::eq(entry, self.requested) {
-            format!("the value of '{requested}' in [{section}]")
+            format!("the value of {requested}")
         } else {
-            format!("the value of '{}', which '{requested}' in [{section}] uses", entry.key)
+            format!("the value of {}, which {requested} uses", quote(&entry.key))
         }
     }
 
@@ -123,17 +122,18 @@ impl Expansion<'_> {
     }
 
     fn missing_name_error(&self, entry: &Entry, name: &str) -> ConfigError {
-        let message = format!("interpolation name '{name}' not found in {}", self.describe(entry));
+        let name = quote(name);
+        let message = format!("interpolation name {name} not found in {}", self.describe(entry));
         let hint = format!(
-            "define '{name}' in [{}] or in [{DEFAULT_SECTION}]. The built-in names are '{HERE}' and '{FILE}'.",
-            self.section
+            "define {name} in [{}] or in [{DEFAULT_SECTION}]. The built-in names are '{HERE}' and '{FILE}'.",
+            escape(self.section)
         );
         self.locate(ConfigError::new(None, message).with_hint(hint), entry)
     }
 
     fn depth_error(&self, entry: &Entry, name: &str, problem: &str, hint: &str) -> ConfigError {
-        let mut chain = self.chain.clone();
-        chain.push(name.to_string());
+        let mut chain: Vec<String> = self.chain.iter().map(|seen| escape(seen)).collect();
+        chain.push(escape(name));
 
         let message = format!("{problem} in {}: {}", self.describe(entry), chain.join(" -> "));
         self.locate(ConfigError::new(None, message).with_hint(hint), entry)
@@ -280,6 +280,26 @@ mod tests {
                 .as_deref()
                 .unwrap_or("")
                 .contains("define 'plugin_dir' in [s]"),
+            "{:?}",
+            error.hint
+        );
+    }
+
+    #[test]
+    fn interpolate_missing_name_escaped() {
+        let document = parse("[s]\npath = %(plugin\n  _dir)s/libdemo.so\n");
+
+        let error = get_error(&document, "s", "path");
+        assert_eq!(
+            error.message,
+            r"interpolation name 'plugin\n_dir' not found in the value of 'path' in [s]"
+        );
+        assert!(
+            error
+                .hint
+                .as_deref()
+                .unwrap_or("")
+                .starts_with(r"define 'plugin\n_dir' in [s]"),
             "{:?}",
             error.hint
         );

@@ -128,6 +128,9 @@
 //! often followed by a `hint:` line. If the file has syntax errors, only those are reported. The
 //! sections are checked once the syntax is valid. Unknown sections and unknown keys in a
 //! section are errors. Their hint names the closest known one, or lists the valid ones.
+//!
+//! Text quoted from the file shows control characters as escapes such as `\r`, `\0` and
+//! `\u{1b}`, and text longer than 80 characters is cut and ends with `…`.
 
 mod error;
 mod flags;
@@ -142,7 +145,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 pub use error::{ConfigError, ConfigErrors, Location};
-pub use flags::{DeciderFlags, FLAGS_DECIDER_NAME, validate_swf_name};
+pub use flags::{DeciderFlags, FLAGS_DECIDER_NAME, swf_name_problem, validate_endpoint_url, validate_swf_name};
 pub use ini::{Document, Entry, Section};
 
 pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 75;

@@ -1,9 +1,9 @@
 //! Stage 2: reads the known sections of a parsed document into the typed configuration.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use super::error::ConfigError;
+use super::error::{ConfigError, escape, quote};
 use super::ini::{Document, Section};
 use super::values::{self, Invalid, closest, describe_key};
 use super::{
@@ -40,6 +40,11 @@ const KNOWN_SECTION_NAMES: [&str; 7] = [
     "handlers",
     "formatters",
 ];
+
+/// Maximum number of plugin sections that the did-you-mean hint for an unknown plugin name
+/// compares with. Above it the hint is left out, so that a file with many plugin sections and many
+/// unknown names is still checked in linear time.
+const MAX_PLUGIN_SUGGESTION_CANDIDATES: usize = 100;
 
 /// Kind of a section, judged by its name.
 enum SectionKind<'a> {
@@ -87,7 +92,7 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
         }
     }
 
-    let plugin_names = check_names(document, &plugin_sections, "plugin", &mut errors);
+    let plugin_names = PluginNames::new(check_names(document, &plugin_sections, "plugin", &mut errors));
     check_names(document, &decider_sections, "decider", &mut errors);
 
     let mut plugins = Vec::new();
@@ -183,7 +188,7 @@ struct TaskListOwners {
 fn read_decider(
     reader: &mut Reader,
     name: &str,
-    plugin_names: &[&str],
+    plugin_names: &PluginNames,
     task_lists: &mut TaskListOwners,
 ) -> Option<DeciderSection> {
     reader.check_keys(&DECIDER_KEYS, "[decider:NAME]");
@@ -218,7 +223,34 @@ fn read_decider(
     })
 }
 
-fn read_plugin_list(reader: &mut Reader, plugin_names: &[&str]) -> Option<Vec<String>> {
+/// The valid, unique names of the file's plugin sections.
+struct PluginNames<'a> {
+    /// Names in file order. The order breaks ties between equally close did-you-mean candidates.
+    in_file_order: Vec<&'a str>,
+    set: HashSet<&'a str>,
+}
+
+impl<'a> PluginNames<'a> {
+    fn new(in_file_order: Vec<&'a str>) -> PluginNames<'a> {
+        let set = in_file_order.iter().copied().collect();
+        PluginNames { in_file_order, set }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.set.contains(name)
+    }
+
+    /// Finds the plugin that `name` was most likely meant to be, unless the file has more than
+    /// [`MAX_PLUGIN_SUGGESTION_CANDIDATES`] plugins.
+    fn closest(&self, name: &str) -> Option<&'a str> {
+        if self.in_file_order.len() > MAX_PLUGIN_SUGGESTION_CANDIDATES {
+            return None;
+        }
+        closest(name, &self.in_file_order)
+    }
+}
+
+fn read_plugin_list(reader: &mut Reader, plugin_names: &PluginNames) -> Option<Vec<String>> {
     let hint = "add 'plugins = NAME ...' with the names of [plugin:NAME] sections";
     let (text, line) = reader.required_text("plugins", hint)?;
 
@@ -231,10 +263,12 @@ fn read_plugin_list(reader: &mut Reader, plugin_names: &[&str]) -> Option<Vec<St
     let location = Some(reader.document.location(line));
     let section = reader.section.name();
     let mut listed: Vec<String> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for name in names {
-        if listed.iter().any(|seen| seen == name) {
+        if !seen.insert(name) {
             let message = format!(
-                "plugin '{name}' listed twice in {}",
+                "plugin {} listed twice in {}",
+                quote(name),
                 describe_key("plugins", Some(section))
             );
             reader
@@ -244,11 +278,15 @@ fn read_plugin_list(reader: &mut Reader, plugin_names: &[&str]) -> Option<Vec<St
         }
         listed.push(name.to_string());
 
-        if !plugin_names.contains(&name) {
-            let message = format!("plugin '{name}' not found: the file has no [plugin:{name}] section");
-            let hint = match closest(name, plugin_names) {
-                Some(known) => format!("did you mean '{known}'?"),
-                None => format!("add a [plugin:{name}] section with the library's path"),
+        if !plugin_names.contains(name) {
+            let message = format!(
+                "plugin {} not found: the file has no [plugin:{}] section",
+                quote(name),
+                escape(name)
+            );
+            let hint = match plugin_names.closest(name) {
+                Some(known) => format!("did you mean {}?", quote(known)),
+                None => format!("add a [plugin:{}] section with the library's path", escape(name)),
             };
             reader
                 .errors
@@ -277,8 +315,11 @@ fn check_task_list_owner(
     };
 
     let message = format!(
-        "duplicate task list '{task_list}' in domain '{domain}': [{}] and [{first_name}] (line {first_line}) both poll it",
-        section.name()
+        "duplicate task list {} in domain {}: [{}] and [{}] (line {first_line}) both poll it",
+        quote(task_list),
+        quote(domain),
+        escape(section.name()),
+        escape(first_name)
     );
     let hint = "SWF hands each task to any poller on the task list, so give each decider its own task list, \
                 or merge the sections and raise 'pollers'";
@@ -292,16 +333,18 @@ fn check_names<'a>(
     kind: &str,
     errors: &mut Vec<ConfigError>,
 ) -> Vec<&'a str> {
-    let mut names: Vec<(&str, u32)> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    let mut first_lines: HashMap<&str, u32> = HashMap::new();
 
     for (section, name) in sections {
         let location = Some(document.location(section.line()));
         let problem = if name.is_empty() {
-            Some(format!("missing {kind} name in [{}]", section.name()))
+            Some(format!("missing {kind} name in [{}]", escape(section.name())))
         } else if kind == "plugin" && name.contains(|character: char| character == ',' || character.is_whitespace()) {
             Some(format!(
-                "invalid plugin name '{name}' in [{}]: it must not contain whitespace or commas, which separate the names in 'plugins'",
-                section.name()
+                "invalid plugin name {} in [{}]: it must not contain whitespace or commas, which separate the names in 'plugins'",
+                quote(name),
+                escape(section.name())
             ))
         } else {
             None
@@ -312,32 +355,34 @@ fn check_names<'a>(
             continue;
         }
 
-        if let Some((_, first_line)) = names.iter().find(|(seen, _)| seen == name) {
+        if let Some(first_line) = first_lines.get(name) {
             let message = format!(
-                "duplicate {kind} name '{name}' in [{}], already used on line {first_line}",
-                section.name()
+                "duplicate {kind} name {} in [{}], already used on line {first_line}",
+                quote(name),
+                escape(section.name())
             );
             errors
                 .push(ConfigError::new(location, message).with_hint(format!("rename one of the two {kind} sections")));
             continue;
         }
-        names.push((name, section.line()));
+        first_lines.insert(name, section.line());
+        names.push(name);
     }
 
-    names.into_iter().map(|(name, _)| name).collect()
+    names
 }
 
 fn unknown_section_error(document: &Document, section: &Section) -> ConfigError {
     let name = section.name();
     let hint = match suggest_section(name) {
-        Some(suggestion) => format!("did you mean [{suggestion}]?"),
+        Some(suggestion) => format!("did you mean [{}]?", escape(&suggestion)),
         None => "the known sections are [caravan], [plugin:NAME], [decider:NAME], [DEFAULT] and the logging \
                  sections [loggers], [handlers], [formatters], [logger_*], [handler_*], [formatter_*]"
             .to_string(),
     };
 
     let location = Some(document.location(section.line()));
-    ConfigError::new(location, format!("unknown section [{name}]")).with_hint(hint)
+    ConfigError::new(location, format!("unknown section [{}]", escape(name))).with_hint(hint)
 }
 
 /// Suggests the known section that `name` was most likely meant to be.

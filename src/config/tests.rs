@@ -810,3 +810,76 @@ fn policy_from_str_and_display() {
         "invalid failed decision policy 'never': expected 'time_out' or 'fail_execution'"
     );
 }
+
+#[test]
+fn many_unknown_keys_in_one_section() {
+    let key_count = 50_000;
+    let mut text = String::from("[caravan]\n");
+    for number in 0..key_count {
+        text.push_str(&format!("unknown_{number} = {number}\n"));
+    }
+
+    let errors = parse_errors(&text);
+
+    assert_eq!(errors.len(), key_count);
+    assert_eq!(line(&errors[0]), 2);
+    assert_eq!(line(&errors[key_count - 1]), 50_001);
+    assert_eq!(errors[0].message, "unknown key 'unknown_0' in [caravan]");
+    assert_eq!(
+        errors[key_count - 1].message,
+        "unknown key 'unknown_49999' in [caravan]"
+    );
+}
+
+#[test]
+fn section_name_with_nul_escaped() {
+    let error = single_error("[cara\0van]\nregion = us-east-1\n");
+
+    assert_eq!(line(&error), 1);
+    assert_eq!(error.message, r"unknown section [cara\0van]");
+    assert!(!error.to_string().contains('\0'), "{:?}", error.to_string());
+}
+
+#[test]
+fn unknown_key_with_escape_sequence_escaped() {
+    let error = single_error("[plugin:demo]\npath = /x.so\nre\u{1b}[2Jgion = x\n");
+
+    assert_eq!(line(&error), 3);
+    assert_eq!(error.message, r"unknown key 're\u{1b}[2jgion' in [plugin:demo]");
+}
+
+#[test]
+fn long_value_cut_in_message() {
+    let value = "é".repeat(10_000);
+    let error = single_error(&format!("[caravan]\nregion = {value}\n"));
+
+    assert_eq!(line(&error), 2);
+    assert_eq!(
+        error.message,
+        format!(
+            "invalid value '{}…' for 'region' in [caravan]: expected an AWS region name of lowercase letters, digits and hyphens, such as us-east-1",
+            "é".repeat(80)
+        )
+    );
+}
+
+#[test]
+fn unknown_plugin_with_control_character_escaped() {
+    let error = single_error(&MINIMAL.replace("plugins = demo", "plugins = demo de\u{7f}mo"));
+
+    assert_eq!(line(&error), 7);
+    assert_eq!(
+        error.message,
+        r"plugin 'de\u{7f}mo' not found: the file has no [plugin:de\u{7f}mo] section"
+    );
+}
+
+#[test]
+fn endpoint_url_long_port_cut() {
+    let port = "9".repeat(10_000);
+    let error = single_error(&format!("[caravan]\nendpoint_url = http://localhost:{port}\n"));
+
+    let expected_reason = format!("invalid port '{}…', expected a number from 0 to 65535", "9".repeat(80));
+    assert!(error.message.ends_with(&expected_reason), "{}", error.message);
+    assert!(error.message.chars().count() < 300, "{}", error.message);
+}

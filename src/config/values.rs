@@ -5,7 +5,7 @@ use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use super::error::{ConfigError, Location};
+use super::error::{ConfigError, Location, escape, quote};
 
 /// SWF's maximum length of a domain, task list or worker identity, in characters.
 pub const MAX_SWF_NAME_CHARS: usize = 256;
@@ -54,26 +54,13 @@ impl Invalid {
     }
 }
 
-/// Names a key for messages: `'key' in [section]`, or `'key'` for a command-line value.
+/// Names a key for messages: `'key' in [section]`, or `'key'` for a command-line value. Both
+/// names are escaped like any other text from the file.
 pub fn describe_key(key: &str, section: Option<&str>) -> String {
     match section {
-        Some(section) => format!("'{key}' in [{section}]"),
-        None => format!("'{key}'"),
+        Some(section) => format!("{} in [{}]", quote(key), escape(section)),
+        None => quote(key),
     }
-}
-
-/// Quotes a value for messages, escaping control characters so that they can be seen.
-pub fn quote(value: &str) -> String {
-    let mut quoted = String::from("'");
-    for character in value.chars() {
-        if character.is_control() {
-            quoted.extend(character.escape_default());
-        } else {
-            quoted.push(character);
-        }
-    }
-    quoted.push('\'');
-    quoted
 }
 
 /// Parses a boolean the way Python's configparser does, case-insensitively.
@@ -194,6 +181,10 @@ pub fn check_identity(identity: &str) -> Result<(), Invalid> {
 /// Checks that an endpoint is an `http://` or `https://` URL with a host and, if given, a port.
 pub fn check_endpoint_url(url: &str) -> Result<(), Invalid> {
     let example = "use a URL such as https://swf.us-east-1.amazonaws.com or http://localhost:8080";
+    if url.is_empty() {
+        return Err(Invalid::new("must not be empty").with_hint(example));
+    }
+
     let scheme_length = ["http://", "https://"]
         .iter()
         .find(|scheme| {
@@ -224,7 +215,8 @@ pub fn check_endpoint_url(url: &str) -> Result<(), Invalid> {
         && port.parse::<u16>().is_err()
     {
         return Err(Invalid::new(format!(
-            "invalid port '{port}', expected a number from 0 to 65535"
+            "invalid port {}, expected a number from 0 to 65535",
+            quote(port)
         )));
     }
     Ok(())
@@ -472,10 +464,5 @@ mod tests {
         assert_eq!(closest("policy", &keys), Some("failed_decision_policy"));
         assert_eq!(closest("DOMAIN", &keys), Some("domain"));
         assert_eq!(closest("region", &keys), None);
-    }
-
-    #[test]
-    fn quote_escapes_control_characters() {
-        assert_eq!(quote("a\nb\u{1}"), "'a\\nb\\u{1}'");
     }
 }

@@ -39,16 +39,13 @@ pub struct WorkflowTable {
 }
 
 impl WorkflowTable {
-    /// Adds every workflow type of `plugin`; returns the plugin that already serves a type, if any.
-    pub fn add(&mut self, plugin: Arc<LoadedPlugin>) -> Result<(), (String, String, Arc<LoadedPlugin>)> {
+    /// Adds every workflow type of `plugin`. The caller has checked that no other plugin of the
+    /// table serves one of them.
+    pub fn add(&mut self, plugin: Arc<LoadedPlugin>) {
         for workflow in &plugin.manifest().workflows {
             let key = (workflow.name.clone(), workflow.version.clone());
-            if let Some(existing) = self.plugins.get(&key) {
-                return Err((key.0, key.1, existing.clone()));
-            }
             self.plugins.insert(key, plugin.clone());
         }
-        Ok(())
     }
 
     pub fn get(&self, name: &str, version: &str) -> Option<&Arc<LoadedPlugin>> {
@@ -86,6 +83,41 @@ pub struct DeciderSpec {
     pub pollers: u32,
     pub policy: FailedDecisionPolicy,
     pub workflows: WorkflowTable,
+    /// Limits the warnings about tasks of a workflow type no plugin serves.
+    pub unknown_types: RepeatLimiter,
+}
+
+/// Lets a warning about the same key through at most once per interval, and counts the ones it
+/// holds back, so that a task list full of tasks of an unknown type cannot flood the log.
+#[derive(Debug, Default)]
+pub struct RepeatLimiter {
+    last: std::sync::Mutex<HashMap<String, (Instant, u64)>>,
+}
+
+impl RepeatLimiter {
+    const INTERVAL: Duration = Duration::from_secs(60);
+
+    /// Returns `Some(count of suppressed repeats)` if a warning about `key` may be logged now.
+    pub fn allow(&self, key: &str) -> Option<u64> {
+        let mut last = self.last.lock().ok()?;
+        let now = Instant::now();
+        match last.get_mut(key) {
+            Some((at, suppressed)) if now.duration_since(*at) < Self::INTERVAL => {
+                *suppressed += 1;
+                None
+            }
+            Some((at, suppressed)) => {
+                let count = *suppressed;
+                *at = now;
+                *suppressed = 0;
+                Some(count)
+            }
+            None => {
+                last.insert(key.to_string(), (now, 0));
+                Some(0)
+            }
+        }
+    }
 }
 
 /// One poll loop's share of the world.
@@ -180,7 +212,7 @@ fn report_fetch_error(error: &FetchError, failures: u32, delay: Duration) {
             "poll failed: the domain does not exist; register it with `caravan domain register`"
         ),
         FetchError::Poll { message, .. } => {
-            tracing::error!(failures, retry_in_ms, error = %message, "poll rejected by SWF; retrying")
+            tracing::error!(failures, retry_in_ms, error = %message, "poll failed; retrying")
         }
         FetchError::Page {
             workflow_id, run_id, ..
@@ -190,7 +222,12 @@ fn report_fetch_error(error: &FetchError, failures: u32, delay: Duration) {
             error = %error,
             "dropped a decision task whose history could not be fetched; SWF will schedule it again after its timeout"
         ),
-        FetchError::Invalid(_) => tracing::error!(failures, retry_in_ms, error = %error, "poll failed"),
+        FetchError::Invalid(_) => tracing::error!(
+            failures,
+            retry_in_ms,
+            error = %error,
+            "dropped a decision task that cannot be read; SWF will schedule it again after its timeout"
+        ),
     }
 }
 
@@ -209,11 +246,16 @@ async fn decide_and_respond(poller: &Poller, task: DecisionTask) {
     tracing::debug!(events = task.event_count, "decision task received");
 
     let Some(plugin) = poller.spec.workflows.get(&task.type_name, &task.type_version).cloned() else {
-        tracing::warn!(
-            domain = %poller.spec.domain,
-            served = %poller.spec.workflows.type_names().join(", "),
-            "no plugin serves this workflow type"
-        );
+        let type_key = format!("{} {}", task.type_name, task.type_version);
+        if let Some(suppressed) = poller.spec.unknown_types.allow(&type_key) {
+            tracing::warn!(
+                domain = %poller.spec.domain,
+                served = %poller.spec.workflows.type_names().join(", "),
+                failed_decision_policy = %poller.spec.policy,
+                suppressed_since_last = suppressed,
+                "no plugin serves this workflow type; further tasks of this type are logged at most once a minute"
+            );
+        }
         let details = format!(
             "no plugin of this caravan serves workflow type {} {}",
             task.type_name, task.type_version
@@ -235,7 +277,12 @@ async fn decide_and_respond(poller: &Poller, task: DecisionTask) {
                 CallError::Panicked(_) => "caravan: plugin panicked",
                 _ => "caravan: plugin error",
             };
-            tracing::error!(domain = %poller.spec.domain, error = %error, "plugin failed to decide");
+            tracing::error!(
+                domain = %poller.spec.domain,
+                failed_decision_policy = %poller.spec.policy,
+                error = %error,
+                "plugin failed to decide"
+            );
             poller.activity.set(Activity::responding(&task));
             respond::apply_failure_policy(poller, &task, reason, &error.to_string()).await;
         }

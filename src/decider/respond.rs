@@ -46,7 +46,7 @@ pub async fn send_decisions(poller: &Poller, task: &DecisionTask, plugin_output:
 pub async fn apply_failure_policy(poller: &Poller, task: &DecisionTask, reason: &str, details: &str) {
     match poller.spec.policy {
         FailedDecisionPolicy::TimeOut => {
-            tracing::warn!(
+            tracing::debug!(
                 "leaving the decision task to time out; SWF schedules a new one after the task timeout (failed_decision_policy = time_out)"
             );
         }

@@ -5,9 +5,12 @@
 //! the major version must equal the host's and the minor must not be newer. Data crosses the
 //! boundary as UTF-8 JSON; buffers the plugin returns are freed by the plugin.
 //!
-//! Each plugin is loaded from a private copy of its file, which is deleted once the library is
-//! mapped, so an operator can overwrite or replace the installed file while the daemon runs.
-//! Libraries are never unloaded: the descriptor and its function pointers live as long as the process.
+//! Each plugin is loaded from a private in-memory copy of its file (a memfd). An operator can then
+//! overwrite or replace the installed file while the daemon runs, and no copy is left behind on
+//! disk. A truncated file is rejected before the copy is loaded, because it would crash the loader. Because of the copy, `$ORIGIN` in a plugin's
+//! run path does not point at the plugin's folder: a plugin's own dependencies must be found through
+//! the system's library path. Libraries are never unloaded: the descriptor and its function pointers
+//! live as long as the process.
 
 #![allow(unsafe_code)]
 
@@ -46,6 +49,12 @@ impl fmt::Debug for LoadedPlugin {
 pub enum LoadError {
     #[error("cannot read plugin file {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
+    #[error("plugin path {path} is not a regular file")]
+    NotAFile { path: PathBuf },
+    #[error("plugin file {path} is {size} bytes, more than the {max} bytes a plugin may have")]
+    TooLarge { path: PathBuf, size: u64, max: u64 },
+    #[error("{path} is not a valid shared library: {message}")]
+    Invalid { path: PathBuf, message: String },
     #[error("cannot make a private copy of plugin file {path}: {source}")]
     Copy { path: PathBuf, source: std::io::Error },
     #[error("{path} is not a loadable shared library: {message}")]
@@ -160,42 +169,94 @@ impl LoadedPlugin {
     }
 }
 
-/// Copies the file to a private temporary file, opens that copy and deletes it again.
+/// Larger files are refused before they are read, so that a wrong path such as `/dev/zero` cannot
+/// exhaust memory. Real plugins are a few megabytes.
+const MAX_PLUGIN_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Reads the file, checks that it is a complete ELF shared library, and opens an in-memory copy.
 fn open_private_copy(path: &Path) -> Result<libloading::Library, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+    let bytes = read_plugin_file(path)?;
+    check_elf(&bytes).map_err(|message| LoadError::Invalid {
         path: path.to_path_buf(),
-        source,
+        message,
     })?;
 
-    let copy_error = |source| LoadError::Copy {
+    let copy_error = |source: std::io::Error| LoadError::Copy {
         path: path.to_path_buf(),
         source,
     };
-    let copy = tempfile::Builder::new()
-        .prefix("caravan-plugin-")
-        .suffix(".so")
-        .tempfile()
-        .map_err(copy_error)?;
-    std::fs::write(copy.path(), &bytes).map_err(copy_error)?;
+    let memfd = rustix::fs::memfd_create("caravan-plugin", rustix::fs::MemfdFlags::CLOEXEC)
+        .map_err(|errno| copy_error(errno.into()))?;
+    let mut file = std::fs::File::from(memfd);
+    std::io::Write::write_all(&mut file, &bytes).map_err(copy_error)?;
+    let copy_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
 
     // SAFETY: loading a library runs its initialisers. caravan only loads files an operator
     // configured as plugins, and a plugin's initialisers are part of what the operator trusts.
-    let library = unsafe { libloading::Library::new(copy.path()) }.map_err(|error| LoadError::Open {
+    let library = unsafe { libloading::Library::new(&copy_path) }.map_err(|error| LoadError::Open {
         path: path.to_path_buf(),
-        message: open_error_message(&error),
+        message: open_error_message(&error, &copy_path),
     })?;
 
-    drop(copy);
+    // The library keeps its own mapping of the copy; the descriptor can go.
+    drop(file);
     Ok(library)
 }
 
-/// libloading repeats the temporary path in its message; the operator knows the plugin by its own.
-fn open_error_message(error: &libloading::Error) -> String {
-    let text = error.to_string();
-    match text.rsplit_once(".so: ") {
-        Some((_, reason)) => reason.to_string(),
-        None => text,
+fn read_plugin_file(path: &Path) -> Result<Vec<u8>, LoadError> {
+    let read_error = |source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let metadata = std::fs::metadata(path).map_err(read_error)?;
+    if !metadata.is_file() {
+        return Err(LoadError::NotAFile {
+            path: path.to_path_buf(),
+        });
     }
+    if metadata.len() > MAX_PLUGIN_BYTES {
+        return Err(LoadError::TooLarge {
+            path: path.to_path_buf(),
+            size: metadata.len(),
+            max: MAX_PLUGIN_BYTES,
+        });
+    }
+    std::fs::read(path).map_err(read_error)
+}
+
+/// Checks that the bytes are an ELF file whose loadable segments all lie inside it: the dynamic
+/// loader maps segments past the end of a truncated file, and the process then dies of SIGBUS.
+fn check_elf(bytes: &[u8]) -> Result<(), String> {
+    use object::{Object, ObjectSegment};
+
+    let file = object::File::parse(bytes).map_err(|error| format!("not an ELF file ({error})"))?;
+    if !matches!(file.format(), object::BinaryFormat::Elf) {
+        return Err(format!("not an ELF file but {:?}", file.format()));
+    }
+    for segment in file.segments() {
+        let (offset, size) = segment.file_range();
+        if offset.saturating_add(size) > bytes.len() as u64 {
+            return Err(format!(
+                "the file is truncated: a segment needs bytes up to offset {}, but the file has {} bytes",
+                offset.saturating_add(size),
+                bytes.len()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Returns the dynamic loader's own reason without the private copy's path, because the error
+/// names the plugin by its own path already.
+fn open_error_message(error: &libloading::Error, copy_path: &str) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        text = inner.to_string();
+        source = inner.source();
+    }
+    let text = text.replace(&format!("{copy_path}: "), "");
+    text.replace(copy_path, "the plugin")
 }
 
 /// Finds the descriptor symbol and checks magic and ABI version before reading anything else.

@@ -275,6 +275,11 @@ impl DirectClient {
         Ok(request)
     }
 
+    /// Loads credentials once, so that start-up fails with a clear message when there are none.
+    pub async fn check_credentials(&self) -> Result<(), CallError> {
+        self.credentials().await.map(|_| ())
+    }
+
     /// Returns cached credentials, fetching new ones from the chain when they are missing or about
     /// to expire.
     async fn credentials(&self) -> Result<Credentials, CallError> {
@@ -291,7 +296,7 @@ impl DirectClient {
             .credentials_provider
             .provide_credentials()
             .await
-            .map_err(|error| transient(format!("cannot load AWS credentials: {}", chain(&error))))?;
+            .map_err(|error| transient(credentials_message(&error)))?;
         if let Ok(mut cached) = self.credentials.lock() {
             *cached = Some(fresh.clone());
         }
@@ -413,6 +418,20 @@ fn service_error(status: u16, error_type: Option<&str>, body: &[u8]) -> CallErro
 fn sanitize_code(code: &str) -> &str {
     let code = code.split(':').next().unwrap_or(code);
     code.rsplit('#').next().unwrap_or(code)
+}
+
+/// One line for a credentials failure. The chain's error lists every provider it tried on lines of
+/// their own, which would flood the log on each retry.
+pub(super) fn credentials_message(error: &(dyn std::error::Error + 'static)) -> String {
+    let full = chain(error);
+    let first_line = full.lines().next().unwrap_or_default();
+    if full.contains("no credentials found") {
+        "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile, SSO, or a \
+         container or instance role"
+            .to_string()
+    } else {
+        format!("cannot load AWS credentials: {first_line}")
+    }
 }
 
 fn transient(message: String) -> CallError {

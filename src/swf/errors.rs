@@ -56,23 +56,38 @@ where
             match (err.code(), err.message()) {
                 (Some(code), Some(message)) => format!("{code}: {message}"),
                 (Some(code), None) => code.to_string(),
-                (None, _) => format!("the endpoint answered HTTP {status} with no SWF error in the body"),
+                (None, _) => format!("the endpoint returned HTTP {status} with no SWF error in the body"),
             }
         }
         SdkError::TimeoutError(_) => "the call to SWF timed out".to_string(),
         SdkError::DispatchFailure(failure) => {
-            format!(
-                "cannot reach the SWF endpoint: {}",
-                error_chain(
-                    failure
-                        .as_connector_error()
-                        .map(|error| error as &(dyn std::error::Error + 'static))
-                )
-            )
+            let connector = failure.as_connector_error();
+            let text = error_chain(connector.map(|error| error as &(dyn std::error::Error + 'static)));
+            if connector.is_some_and(|error| error.is_timeout()) {
+                format!("the call to SWF timed out: {}", first_line(&text))
+            } else if text.contains("no credentials found") {
+                super::direct::credentials_message(error)
+            } else {
+                format!("cannot reach the SWF endpoint: {}", first_line(&text))
+            }
         }
-        SdkError::ResponseError(_) => format!("invalid response from the SWF endpoint: {}", error_chain(Some(error))),
-        other => error_chain(Some(other)),
+        SdkError::ResponseError(response) => format!(
+            "the endpoint returned HTTP {} with a body that is not an SWF response",
+            response.raw().status().as_u16()
+        ),
+        other => {
+            let text = error_chain(Some(other));
+            if text.contains("no credentials found") {
+                super::direct::credentials_message(error)
+            } else {
+                first_line(&text).to_string()
+            }
+        }
     }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
 }
 
 /// Joins an error and its sources with ": ", skipping repeats, as the SDK nests the same text.

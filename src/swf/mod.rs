@@ -57,9 +57,19 @@ pub fn resolve_endpoint(settings: &ClientSettings) -> (Option<String>, EndpointS
     (None, EndpointSource::AwsDefault)
 }
 
-/// Loads the region, credentials chain and endpoint for SWF, with a read timeout that fits long
-/// polls and the SDK's standard retries.
-pub async fn load_config(settings: &ClientSettings) -> SdkConfig {
+/// Returns the endpoint URL like [`resolve_endpoint`], after checking a URL that came from the
+/// environment as strictly as the config file's `endpoint_url`.
+pub fn checked_endpoint(settings: &ClientSettings) -> Result<Option<String>, crate::config::ConfigError> {
+    let (url, source) = resolve_endpoint(settings);
+    if let (Some(url), EndpointSource::Environment(variable)) = (&url, &source) {
+        crate::config::validate_endpoint_url(variable, url)?;
+    }
+    Ok(url)
+}
+
+/// Loads the region, credentials chain and endpoint for SWF, with the given read timeout and the
+/// SDK's standard retries.
+pub async fn load_config(settings: &ClientSettings, read_timeout: Duration) -> SdkConfig {
     let (endpoint_url, source) = resolve_endpoint(settings);
     match (&endpoint_url, &source) {
         (Some(url), EndpointSource::ConfigFile) => {
@@ -75,7 +85,7 @@ pub async fn load_config(settings: &ClientSettings) -> SdkConfig {
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
-                .read_timeout(LONG_POLL_READ_TIMEOUT)
+                .read_timeout(read_timeout)
                 .build(),
         )
         .retry_config(RetryConfig::standard());
@@ -91,7 +101,5 @@ pub async fn load_config(settings: &ClientSettings) -> SdkConfig {
     loader.load().await
 }
 
-/// Builds an SDK client, for the command-line tools and for type registration.
-pub async fn connect(settings: &ClientSettings) -> Client {
-    Client::new(&load_config(settings).await)
-}
+/// The read timeout of the command-line tools, which make no long polls.
+pub const COMMAND_READ_TIMEOUT: Duration = Duration::from_secs(20);

@@ -91,7 +91,7 @@ fn text_file_is_not_a_plugin() {
     assert_rejected(
         folder.path(),
         &decider_with_plugin(&text_file),
-        &[&text_file, "is not a loadable shared library"],
+        &[&text_file, "is not a valid shared library"],
     );
 }
 
@@ -130,4 +130,50 @@ fn several_errors_reported_together() {
             "caravan.ini:10: unknown section [deciders:b]",
         ],
     );
+}
+
+#[test]
+fn truncated_plugin_is_rejected() {
+    let folder = scratch();
+    let whole = std::fs::read(&plugins().demo).expect("read the demo plugin");
+    let truncated = folder.path().join("truncated.so");
+    std::fs::write(&truncated, &whole[..whole.len() / 2]).expect("write");
+    let truncated = truncated.display().to_string();
+
+    assert_rejected(
+        folder.path(),
+        &decider_with_plugin(&truncated),
+        &[&truncated, "is not a valid shared library"],
+    );
+}
+
+#[test]
+fn directory_is_not_a_plugin() {
+    let folder = scratch();
+    let directory = folder.path().display().to_string();
+    assert_rejected(
+        folder.path(),
+        &decider_with_plugin(&directory),
+        &[&directory, "is not a regular file"],
+    );
+}
+
+#[test]
+fn invalid_endpoint_from_environment_exits_78() {
+    let folder = scratch();
+    let plugin = plugins().demo.display().to_string();
+    let config = folder.path().join("caravan.ini");
+    std::fs::write(&config, decider_with_plugin(&plugin)).expect("config");
+
+    let output = run_caravan(
+        &caravan_bin(),
+        &["run", &config.display().to_string()],
+        folder.path(),
+        &[("AWS_ENDPOINT_URL_SWF", "not-a-url")],
+    );
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(78), "{stderr}");
+    assert!(stderr.contains("AWS_ENDPOINT_URL_SWF"), "{stderr}");
+    assert!(!stderr.contains("caravan is running"), "{stderr}");
 }

@@ -258,3 +258,71 @@ fn domain_list_json_is_swf_shape() {
         .expect("the domain is listed");
     assert_eq!(info["status"], "REGISTERED");
 }
+
+#[test]
+fn invalid_flag_values_exit_64() {
+    let folder = scratch();
+    let cases: &[&[&str]] = &[
+        &[
+            "start",
+            "-d",
+            "d",
+            "-n",
+            "Demo",
+            "-v",
+            "1",
+            "-i",
+            "x",
+            "--execution-timeout",
+            "abc",
+        ],
+        &[
+            "start",
+            "-d",
+            "d",
+            "-n",
+            "Demo",
+            "-v",
+            "1",
+            "-i",
+            "x",
+            "--tag-list",
+            "a b c d e f",
+        ],
+        &["start", "-d", "d", "-n", "Demo", "-v", "1", "-i", "a:b"],
+        &["domain", "register", "-n", "d", "--retention-days", "91"],
+        &["decider", "-d", "d", "-m", "/x.so", "-t", "t", "--pollers", "0"],
+        &["decider", "-d", "d", "-m", "/x.so", "-t", "a:b"],
+        &["list", "-d", "d", "--oldest", "2020-01-01", "--latest", "2015-01-01"],
+    ];
+
+    for args in cases {
+        let output = run_caravan(&caravan_bin(), args, folder.path(), &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(64), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn lost_output_is_an_error() {
+    let moto = Moto::start();
+    let folder = scratch();
+    let endpoint = moto.url();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+
+    let output = std::process::Command::new(caravan_bin())
+        .args(["domain", "list"])
+        .env_clear()
+        .envs(crate::support::isolated_env(folder.path()))
+        .env("AWS_ENDPOINT_URL_SWF", &endpoint)
+        .stdout(full)
+        .output()
+        .expect("caravan runs");
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write the output"), "{stderr}");
+}

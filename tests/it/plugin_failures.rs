@@ -96,7 +96,12 @@ fn time_out_policy_leaves_unknown_type_open() {
     let run_id = swf.start("stranger", "Stranger", "1", None);
 
     assert!(
-        daemon.wait_for_log("leaving the decision task to time out", WAIT),
+        daemon.wait_for_log("no plugin serves this workflow type", WAIT),
+        "{}",
+        daemon.log()
+    );
+    assert!(
+        daemon.log().contains("failed_decision_policy=time_out"),
         "{}",
         daemon.log()
     );
