@@ -46,6 +46,7 @@ def isolated_env(endpoint):
         "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
         "AWS_EC2_METADATA_DISABLED": "true",
         "PYTHONWARNINGS": "ignore",
+        "NO_PROXY": "127.0.0.1",
     })
     return env
 
@@ -124,17 +125,41 @@ def completed_count(client, domain, run_ids):
     return completed
 
 
+class KeepAliveProxy:
+    """keepalive_proxy.py in front of moto, so that deciders can keep their connections open."""
+
+    def __init__(self, upstream_port, log_folder):
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keepalive_proxy.py")
+        log = open(os.path.join(log_folder, "proxy-%d.log" % self.port), "w")
+        self.process = subprocess.Popen([sys.executable, script, str(self.port), str(upstream_port)],
+                                        stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit("the keep-alive proxy did not start on port %d" % self.port)
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
 def run_caravan(args, moto, client, domain, variant, folder):
     config = os.path.join(folder, "bench-%s.ini" % variant)
     with open(config, "w") as out:
         out.write("[caravan]\nendpoint_url = %s\nregion = us-east-1\nshutdown_timeout_secs = 5\n\n"
                   "[plugin:bench]\npath = %s\n\n"
                   "[decider:bench]\ndomain = %s\ntask_list = %s\nplugins = bench\n"
-                  % (moto.url, args.plugin, domain, TASK_LIST))
+                  % (moto.decider_url, args.plugin, domain, TASK_LIST))
     log_path = os.path.join(folder, "caravan-%s.log" % variant)
     log = open(log_path, "w")
     process = subprocess.Popen([args.caravan, "run", config], stdout=subprocess.DEVNULL, stderr=log,
-                               env=isolated_env(moto.url))
+                               env=isolated_env(moto.decider_url))
     deadline = time.monotonic() + 30
     while "caravan is running" not in open(log_path).read():
         if time.monotonic() > deadline or process.poll() is not None:
@@ -164,7 +189,7 @@ def run_python_caravan(args, moto, client, domain, variant, folder):
         [args.python, os.path.abspath(__file__), "--role", "python-decider", "--variant", variant,
          "--domain", domain, "--target", str(target), "--stats", stats_path],
         stdout=subprocess.DEVNULL, stderr=open(os.path.join(folder, "python-%s.log" % variant), "w"),
-        env=isolated_env(moto.url))
+        env=isolated_env(moto.decider_url))
     process.wait(timeout=args.timeout)
     with open(stats_path) as stats:
         return json.load(stats)
@@ -215,6 +240,8 @@ def python_decider(args):
 
 def measure(args, framework, variant, folder):
     moto = Moto(args.moto_server, folder)
+    proxy = KeepAliveProxy(moto.port, folder) if args.keepalive else None
+    moto.decider_url = proxy.url if proxy else moto.url
     try:
         client = swf_client(moto.url)
         domain = "bench-%s-%s" % (framework, variant)
@@ -223,6 +250,8 @@ def measure(args, framework, variant, folder):
         result = runner(args, moto, client, domain, variant, folder)
         result["completed"] = completed_count(client, domain, run_ids)
     finally:
+        if proxy:
+            proxy.stop()
         moto.stop()
     tasks = args.n * ROUNDS[variant]
     result.update({"framework": framework, "variant": variant, "executions": args.n, "decision_tasks": tasks,
@@ -243,6 +272,8 @@ def main():
     parser.add_argument("--moto-server", help="moto_server executable")
     parser.add_argument("--python", default=sys.executable, help="python with caravan 0.2.2 installed")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per run")
+    parser.add_argument("--keepalive", action="store_true",
+                        help="put keepalive_proxy.py between the deciders and moto, which closes every connection")
     parser.add_argument("--out", help="write the results as JSON here")
     parser.add_argument("--variant", help=argparse.SUPPRESS)
     parser.add_argument("--domain", help=argparse.SUPPRESS)

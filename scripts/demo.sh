@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "building caravan and the demo plugin (release)"
-cargo build --release --locked -p caravan -p caravan-demo
+step "building caravan and the demo plugin"
+cargo build --locked -p caravan -p caravan-demo
 scripts/install-moto.sh
-caravan=$PWD/target/release/caravan
+caravan=$PWD/target/debug/caravan
 
 work=$(mktemp -d)
 daemon=""
@@ -38,7 +38,7 @@ done
 
 config=$work/caravan.ini
 sed -e "s|^endpoint_url = .*|endpoint_url = http://127.0.0.1:$port|" \
-    -e "s|^path = .*|path = $PWD/target/release/libcaravan_demo.so|" config/local.ini >"$config"
+    -e "s|^path = .*|path = $PWD/target/debug/libcaravan_demo.so|" config/local.ini >"$config"
 
 wait_for_log() {
   for _ in $(seq 150); do
