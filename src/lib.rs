@@ -9,7 +9,7 @@
 //! - [`cli`]: the binary's commands, argument parsing, logging set-up and exit codes.
 //! - [`config`]: the INI file (Paster semantics) read into a typed, validated config, errors collected.
 //! - [`supervisor`]: loads plugins, registers workflow types, runs and drains the poll loops.
-//! - [`decider`]: one poll loop: long poll, history pages, plugin call, answer with retries.
+//! - [`decider`]: one poll loop: long poll, history pages, plugin call, response with retries.
 //! - [`plugin`]: loading cdylibs and calling them through the C ABI; the only `unsafe` code.
 //! - [`swf`]: the SWF client, SWF's own JSON on both sides of a call, and error classification.
 //! - [`signals`]: Unix signals turned into stop and reload intents.

@@ -4,9 +4,9 @@
 //! on a blocking thread, and responds with the plugin's decisions. A loop never dies from one error and
 //! never spins: poll errors and suspiciously fast empty polls back off with jitter.
 //!
-//! When the stop token is cancelled a loop starts no new poll, but lets an open poll return and
-//! finishes the task it brings, because a poll dropped on the client side can still be handed a task
-//! by SWF, which would then sit unseen until it times out.
+//! When the stop token is cancelled, a loop starts no new poll but lets an open poll return and
+//! finishes the task it brings. SWF can still hand a task to a poll that the client dropped, and that
+//! task would then sit unseen until it times out.
 
 mod activity;
 mod fetch;

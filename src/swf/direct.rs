@@ -89,8 +89,8 @@ impl DirectClient {
         let credentials = self.credentials().await?;
         let target = format!("SimpleWorkflowService.{operation}");
 
-        // A kept connection may have been closed by the endpoint while idle; such a request never
-        // reached the endpoint, so it is sent again once on a new connection.
+        // The endpoint may have closed a kept connection while it was idle. A request on such a
+        // connection never reached the endpoint, so it is sent again once on a new connection.
         let response = match self.take_idle() {
             Some(sender) => match self.send(sender, &target, &body, &credentials).await {
                 Err(SendError::ClosedBeforeSending) => self.send_on_new_connection(&target, &body, &credentials).await,
@@ -420,8 +420,8 @@ fn sanitize_code(code: &str) -> &str {
     code.rsplit('#').next().unwrap_or(code)
 }
 
-/// One line for a credentials failure. The chain's error lists every provider it tried on lines of
-/// their own, which would flood the log on each retry.
+/// Describes a credentials failure in one line. The chain's error lists every provider it tried on
+/// lines of their own, which would flood the log on each retry.
 pub(super) fn credentials_message(error: &(dyn std::error::Error + 'static)) -> String {
     let full = chain(error);
     let first_line = full.lines().next().unwrap_or_default();

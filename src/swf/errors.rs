@@ -3,7 +3,7 @@
 use aws_sdk_swf::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
-/// Class of a failed call, which tells the caller whether to retry.
+/// Class of a failed call, which decides whether the caller retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorClass {
     /// Throttling, a 5xx response, a timeout or a connection failure: the call may succeed later.

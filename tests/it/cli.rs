@@ -105,7 +105,7 @@ fn python_quick_start_under_old_names() {
     ));
     assert!(decider.wait_for_log("Hello World!", WAIT), "{}", decider.log());
 
-    // moto answers a signal without input with HTTP 500, so STOP carries an input here.
+    // moto returns HTTP 500 for a signal without input, so STOP carries an input here.
     stdout_of(&run(
         "caravan-signal",
         &["-d", &domain, "-i", "1", "-s", "STOP", "--input", "done"],

@@ -60,7 +60,7 @@ fn setup(extra_global: &str) -> Setup {
     assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
 
     let run_id = swf.start("probe-1", "Probe", "1", None);
-    // The first decision task (nothing to do on start) is answered before the test goes on.
+    // The response to the first decision task (nothing to do on start) arrives before the test goes on.
     let answered = wait_for(WAIT, || {
         proxy
             .records()

@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The caravan binary cargo built for these tests.
+/// Returns the caravan binary that cargo built for these tests.
 pub fn caravan_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_caravan"))
 }
@@ -103,7 +103,7 @@ pub fn wait_for<T>(timeout: Duration, mut check: impl FnMut() -> Option<T>) -> O
     }
 }
 
-/// A fresh folder for one test's files, removed at the end of the test.
+/// Creates a fresh folder for one test's files, removed at the end of the test.
 pub fn scratch() -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix("caravan-test-")
@@ -111,7 +111,7 @@ pub fn scratch() -> tempfile::TempDir {
         .expect("temporary folder")
 }
 
-/// A domain name no other test uses.
+/// Returns a domain name that no other test uses.
 pub fn unique_name(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);

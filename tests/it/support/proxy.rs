@@ -221,7 +221,7 @@ fn json_response(status: u16, body: Bytes) -> Response<Full<Bytes>> {
         .expect("response")
 }
 
-/// The page a follow-up poll asks for with its `nextPageToken`, if the proxy made that token.
+/// Returns the page that a follow-up poll requests with its `nextPageToken`, if the proxy made that token.
 fn stashed_page(state: &State, request_body: &Bytes) -> Option<Bytes> {
     let request: Value = serde_json::from_slice(request_body).ok()?;
     let token = request.get("nextPageToken")?.as_str()?;

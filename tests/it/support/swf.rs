@@ -106,7 +106,7 @@ impl Swf {
             .expect("SignalWorkflowExecution");
     }
 
-    /// The execution's history events, as SWF returned them.
+    /// Returns the execution's history events, as SWF returned them.
     pub fn history(&self, workflow_id: &str, run_id: &str) -> Vec<Value> {
         let execution = WorkflowExecution::builder()
             .workflow_id(workflow_id)
@@ -129,7 +129,7 @@ impl Swf {
         body["events"].as_array().cloned().unwrap_or_default()
     }
 
-    /// The execution's `executionInfo`, as SWF returned it.
+    /// Returns the execution's `executionInfo`, as SWF returned it.
     pub fn describe(&self, workflow_id: &str, run_id: &str) -> Value {
         let execution = WorkflowExecution::builder()
             .workflow_id(workflow_id)
@@ -170,7 +170,7 @@ impl Swf {
     }
 }
 
-/// The attributes of the first event of `event_type` in `events`.
+/// Returns the attributes of the first event of `event_type` in `events`.
 pub fn attributes<'a>(events: &'a [Value], event_type: &str) -> Option<&'a Value> {
     let key = format!("{}{}EventAttributes", event_type[..1].to_lowercase(), &event_type[1..]);
     events
