@@ -8,6 +8,16 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> &str {
     }
 }
 
+/// Returns `text`, or its first `max_chars` characters followed by a note of how many were left out.
+pub fn shorten(text: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
+    let kept = truncate_chars(text, max_chars);
+    if kept.len() == text.len() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let left_out = text[kept.len()..].chars().count();
+    std::borrow::Cow::Owned(format!("{kept}... ({left_out} more characters)"))
+}
+
 /// Returns the last `max_chars` characters of `text`.
 pub fn last_chars(text: &str, max_chars: usize) -> &str {
     let count = text.chars().count();
@@ -34,6 +44,12 @@ mod tests {
     fn truncate_counts_characters_not_bytes() {
         assert_eq!(truncate_chars("ééé", 2), "éé");
         assert_eq!(truncate_chars("a🚀b", 2), "a🚀");
+    }
+
+    #[test]
+    fn shorten_notes_what_it_left_out() {
+        assert_eq!(shorten("abcdef", 10), "abcdef");
+        assert_eq!(shorten("abcdef", 2), "ab... (4 more characters)");
     }
 
     #[test]

@@ -86,6 +86,10 @@ pub struct DeciderArgs {
     #[arg(long)]
     pub register_workflows: bool,
 
+    /// What happens to a task no plugin can decide: time_out (leave it) or fail_execution.
+    #[arg(long, value_name = "POLICY", default_value = "time_out", value_parser = values::failed_decision_policy)]
+    pub failed_decision_policy: crate::config::FailedDecisionPolicy,
+
     /// Concurrent pollers on the task list, 1 to 100.
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
     pub pollers: u32,

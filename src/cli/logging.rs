@@ -14,8 +14,19 @@ use super::{Cli, Command};
 /// Installs the subscriber. Log lines are written by a background thread, so the returned guard must
 /// live until the end of `main`, where dropping it flushes what is left.
 pub fn init(cli: &Cli) -> WorkerGuard {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_directives(cli)));
-    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) => EnvFilter::try_new(&directives).unwrap_or_else(|error| {
+            eprintln!("warning: ignoring invalid RUST_LOG {directives:?}: {error}");
+            EnvFilter::new(default_directives(cli))
+        }),
+        Err(_) => EnvFilter::new(default_directives(cli)),
+    };
+
+    // Lines wait for the writer rather than being dropped when stderr is slow: an operator must not
+    // lose an error line to a burst of plugin logs.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
 
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -42,6 +42,7 @@ pub async fn run_decider(cli: &Cli, decider: &DeciderArgs) -> Result<ExitCode, F
 
     let mut flags = config::DeciderFlags::new(domain, decider.task_list.clone(), decider.plugins.clone());
     flags.pollers = decider.pollers;
+    flags.failed_decision_policy = decider.failed_decision_policy;
     let config = Config::from_flags(global, flags).map_err(|errors| Failure::Config(errors.0))?;
     serve(config).await
 }

@@ -63,6 +63,13 @@ pub fn retention_days(value: &str) -> Result<String, String> {
     }
 }
 
+/// Reads a failed decision policy: `time_out` or `fail_execution`.
+pub fn failed_decision_policy(value: &str) -> Result<crate::config::FailedDecisionPolicy, String> {
+    value
+        .parse()
+        .map_err(|_| "expected time_out or fail_execution".to_string())
+}
+
 /// Checks tags separated by spaces: at most 5, each at most 256 characters.
 pub fn tag_list(value: &str) -> Result<String, String> {
     let tags: Vec<&str> = value.split_whitespace().collect();

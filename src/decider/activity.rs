@@ -13,6 +13,11 @@ pub enum Activity {
     Polling {
         since: Instant,
     },
+    FetchingHistory {
+        workflow_id: String,
+        run_id: String,
+        since: Instant,
+    },
     Deciding {
         workflow_id: String,
         run_id: String,
@@ -53,6 +58,15 @@ impl fmt::Display for Activity {
         match self {
             Activity::Idle => write!(f, "idle"),
             Activity::Polling { since } => write!(f, "an open poll ({} s old)", since.elapsed().as_secs()),
+            Activity::FetchingHistory {
+                workflow_id,
+                run_id,
+                since,
+            } => write!(
+                f,
+                "the history of a decision task of workflow {workflow_id} (run {run_id}), fetched for {} s",
+                since.elapsed().as_secs()
+            ),
             Activity::Deciding {
                 workflow_id,
                 run_id,

@@ -32,6 +32,10 @@ use fetch::FetchError;
 /// SWF keeps an empty poll open for 60 seconds, but some emulators return after one second.
 const FAST_EMPTY_POLL: Duration = Duration::from_millis(500);
 
+/// A plugin's error message is cut to this many characters in the log; the whole message, up to
+/// SWF's limit, goes into the execution's history when the failure policy fails it.
+const MAX_LOGGED_ERROR_CHARS: usize = 4096;
+
 /// The workflow types one decider serves, each with the plugin that decides it.
 #[derive(Debug, Default)]
 pub struct WorkflowTable {
@@ -166,6 +170,9 @@ async fn poll_until_stopped(poller: &Poller, stop: &CancellationToken) {
                     fast_empty_polls.reset();
                 }
             }
+            Err(FetchError::Unreadable { task, message }) => {
+                handle_unreadable_task(poller, *task, &message).await;
+            }
             Err(error) => {
                 let delay = errors.next_delay();
                 report_fetch_error(&error, errors.failures(), delay);
@@ -222,13 +229,26 @@ fn report_fetch_error(error: &FetchError, failures: u32, delay: Duration) {
             error = %error,
             "dropped a decision task whose history could not be fetched; SWF will schedule it again after its timeout"
         ),
-        FetchError::Invalid(_) => tracing::error!(
-            failures,
-            retry_in_ms,
-            error = %error,
-            "dropped a decision task that cannot be read; SWF will schedule it again after its timeout"
-        ),
+        // The poll loop reports these itself, with the task's ids.
+        FetchError::Unreadable { .. } => {}
     }
+}
+
+/// Reports a task whose poll response could not be read, and applies the failure policy to it.
+async fn handle_unreadable_task(poller: &Poller, task: DecisionTask, message: &str) {
+    let span = tracing::info_span!("task", workflow_id = %task.workflow_id, run_id = %task.run_id);
+    async {
+        tracing::error!(
+            domain = %poller.spec.domain,
+            failed_decision_policy = %poller.spec.policy,
+            error = %message,
+            "received a decision task that cannot be read"
+        );
+        poller.activity.set(Activity::responding(&task));
+        respond::apply_failure_policy(poller, &task, "caravan: unreadable decision task", message).await;
+    }
+    .instrument(span)
+    .await;
 }
 
 /// Decides one task and responds to it, applying the failure policy when no decision can be made.
@@ -280,7 +300,7 @@ async fn decide_and_respond(poller: &Poller, task: DecisionTask) {
             tracing::error!(
                 domain = %poller.spec.domain,
                 failed_decision_policy = %poller.spec.policy,
-                error = %error,
+                error = %crate::text::shorten(&error.to_string(), MAX_LOGGED_ERROR_CHARS),
                 "plugin failed to decide"
             );
             poller.activity.set(Activity::responding(&task));

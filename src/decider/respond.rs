@@ -12,6 +12,9 @@ use crate::config::FailedDecisionPolicy;
 use crate::swf::ErrorClass;
 use crate::text::truncate_chars;
 
+/// SWF refuses requests larger than 1 MB, so larger decisions are a plugin error caught here.
+const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+
 /// SWF's limits on FailWorkflowExecution's reason and details, in characters.
 const MAX_REASON_CHARS: usize = 256;
 const MAX_DETAILS_CHARS: usize = 32_768;
@@ -65,11 +68,24 @@ pub async fn apply_failure_policy(poller: &Poller, task: &DecisionTask, reason: 
 /// Sends RespondDecisionTaskCompleted with retries on throttling and 5xx within the task's time.
 /// Returns SWF's message when it rejects the request; every other outcome is logged here.
 async fn respond(poller: &Poller, task: &DecisionTask, body: Bytes) -> Result<Answer, String> {
-    let deadline = task.received_at + task.budget;
+    let deadline = task.deadline();
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
 
     loop {
-        let error = match poller.client.call("RespondDecisionTaskCompleted", body.clone()).await {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            tracing::error!(
+                attempts = backoff.failures(),
+                "gave up responding to the decision task: its time ran out; SWF will schedule it again"
+            );
+            return Ok(Answer::GaveUp);
+        }
+
+        let error = match poller
+            .client
+            .call("RespondDecisionTaskCompleted", body.clone(), remaining)
+            .await
+        {
             Ok(_) => {
                 tracing::debug!("responded to the decision task");
                 return Ok(Answer::Accepted);
@@ -79,6 +95,14 @@ async fn respond(poller: &Poller, task: &DecisionTask, body: Bytes) -> Result<An
 
         let message = error.message;
         match error.class {
+            ErrorClass::UnknownResource if backoff.failures() > 0 => {
+                // An earlier attempt may have reached SWF before its connection failed.
+                tracing::warn!(
+                    error = %message,
+                    "decision task no longer open after a failed attempt; that attempt may have been accepted"
+                );
+                return Ok(Answer::TaskGone);
+            }
             ErrorClass::UnknownResource => {
                 tracing::warn!(error = %message, "decision task no longer exists (it timed out or its execution closed); dropping it");
                 return Ok(Answer::TaskGone);
@@ -118,9 +142,15 @@ fn respond_body(token: &str, plugin_output: &[u8]) -> Result<Bytes, String> {
 
     let token = serde_json::value::to_raw_value(token).map_err(|error| error.to_string())?;
     members.insert("taskToken".to_string(), token);
-    serde_json::to_vec(&members)
-        .map(Bytes::from)
-        .map_err(|error| error.to_string())
+    let body = serde_json::to_vec(&members).map_err(|error| error.to_string())?;
+
+    if body.len() > MAX_REQUEST_BYTES {
+        return Err(format!(
+            "the response with the plugin's decisions is {} bytes, more than SWF's limit of {MAX_REQUEST_BYTES} bytes per request",
+            body.len()
+        ));
+    }
+    Ok(Bytes::from(body))
 }
 
 fn fail_execution_body(token: &str, reason: &str, details: &str) -> Bytes {
@@ -166,6 +196,18 @@ mod tests {
     fn respond_body_rejects_non_array_decisions() {
         let error = respond_body("T", br#"{"decisions":{"decisionType":"X"}}"#).unwrap_err();
         assert!(error.contains("not a JSON array"), "{error}");
+    }
+
+    #[test]
+    fn respond_body_rejects_over_one_megabyte() {
+        let marker = "x".repeat(MAX_REQUEST_BYTES);
+        let output = format!(
+            r#"{{"decisions":[{{"decisionType":"RecordMarker","recordMarkerDecisionAttributes":{{"markerName":"m","details":"{marker}"}}}}]}}"#
+        );
+
+        let error = respond_body("T", output.as_bytes()).unwrap_err();
+
+        assert!(error.contains("more than SWF's limit"), "{error}");
     }
 
     #[test]

@@ -5,6 +5,9 @@ use caravan_plugin::abi::{self, HostV1};
 
 pub(super) static HOST_V1: HostV1 = HostV1 { log: log_from_plugin };
 
+/// A plugin log record longer than this is cut, so that one record cannot fill the log.
+const MAX_MESSAGE_CHARS: usize = 8192;
+
 /// Receives one log record from a plugin.
 ///
 /// Records arrive on the thread that runs the plugin call, so they carry the task's span (domain,
@@ -20,6 +23,7 @@ unsafe extern "C" fn log_from_plugin(
     let target = unsafe { text_from_parts(target, target_len) };
     // SAFETY: as above.
     let message = unsafe { text_from_parts(message, message_len) };
+    let message = crate::text::shorten(&message, MAX_MESSAGE_CHARS);
 
     match level {
         abi::LOG_ERROR => tracing::error!(target: "caravan::plugin", module = %target, "{message}"),

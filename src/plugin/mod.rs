@@ -198,8 +198,10 @@ fn open_private_copy(path: &Path) -> Result<libloading::Library, LoadError> {
         message: open_error_message(&error, &copy_path),
     })?;
 
-    // The library keeps its own mapping of the copy; the descriptor can go.
-    drop(file);
+    // The copy's descriptor stays open for the life of the process. The dynamic loader knows the
+    // library by its /proc/self/fd path and returns an already loaded library for a path it has
+    // seen, so a descriptor number used again would load the earlier plugin a second time.
+    std::mem::forget(file);
     Ok(library)
 }
 
@@ -229,7 +231,13 @@ fn read_plugin_file(path: &Path) -> Result<Vec<u8>, LoadError> {
 fn check_elf(bytes: &[u8]) -> Result<(), String> {
     use object::{Object, ObjectSegment};
 
-    let file = object::File::parse(bytes).map_err(|error| format!("not an ELF file ({error})"))?;
+    let file = object::File::parse(bytes).map_err(|error| {
+        if bytes.starts_with(b"\x7fELF") {
+            format!("a damaged or truncated ELF file ({error})")
+        } else {
+            format!("not an ELF file ({error})")
+        }
+    })?;
     if !matches!(file.format(), object::BinaryFormat::Elf) {
         return Err(format!("not an ELF file but {:?}", file.format()));
     }

@@ -29,6 +29,11 @@ use tokio::net::TcpStream;
 use super::ErrorClass;
 use super::errors::THROTTLING_CODES;
 
+/// Responses larger than this are refused, so that a faulty endpoint cannot exhaust memory. A page
+/// of history holds at most 1,000 events, whose data fields SWF limits to 32,768 characters, so
+/// real pages stay far below it.
+const MAX_RESPONSE_BYTES: usize = 256 * 1024 * 1024;
+
 /// Credentials are refreshed this long before they expire.
 const CREDENTIALS_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
@@ -85,18 +90,23 @@ impl DirectClient {
     }
 
     /// Calls `operation` (such as `PollForDecisionTask`) with `body` and returns the response body.
-    pub async fn call(&self, operation: &str, body: Bytes) -> Result<Bytes, CallError> {
+    /// The whole exchange, from sending the request to reading the last byte of the response, must
+    /// finish within `timeout`, and never takes longer than the client's read timeout.
+    pub async fn call(&self, operation: &str, body: Bytes, timeout: Duration) -> Result<Bytes, CallError> {
+        let timeout = timeout.min(self.read_timeout);
         let credentials = self.credentials().await?;
         let target = format!("SimpleWorkflowService.{operation}");
 
         // The endpoint may have closed a kept connection while it was idle. A request on such a
         // connection never reached the endpoint, so it is sent again once on a new connection.
         let response = match self.take_idle() {
-            Some(sender) => match self.send(sender, &target, &body, &credentials).await {
-                Err(SendError::ClosedBeforeSending) => self.send_on_new_connection(&target, &body, &credentials).await,
+            Some(sender) => match self.send(sender, &target, &body, &credentials, timeout).await {
+                Err(SendError::ClosedBeforeSending) => {
+                    self.send_on_new_connection(&target, &body, &credentials, timeout).await
+                }
                 other => other,
             },
-            None => self.send_on_new_connection(&target, &body, &credentials).await,
+            None => self.send_on_new_connection(&target, &body, &credentials, timeout).await,
         };
 
         let (status, error_type, response_body) = match response {
@@ -122,9 +132,10 @@ impl DirectClient {
         target: &str,
         body: &Bytes,
         credentials: &Credentials,
+        timeout: Duration,
     ) -> Result<(u16, Option<String>, Bytes), SendError> {
         let sender = self.connect().await.map_err(SendError::Failed)?;
-        self.send(sender, target, body, credentials).await
+        self.send(sender, target, body, credentials, timeout).await
     }
 
     /// Sends one request on `sender` and reads the whole response; keeps the connection if the
@@ -135,6 +146,7 @@ impl DirectClient {
         target: &str,
         body: &Bytes,
         credentials: &Credentials,
+        timeout: Duration,
     ) -> Result<(u16, Option<String>, Bytes), SendError> {
         if sender.ready().await.is_err() {
             return Err(SendError::ClosedBeforeSending);
@@ -144,20 +156,32 @@ impl DirectClient {
             .map_err(SendError::Failed)?;
 
         let exchange = async {
-            let response = sender.send_request(request).await?;
+            let response = sender.send_request(request).await.map_err(ExchangeError::Http)?;
             let status = response.status().as_u16();
             let error_type = response
                 .headers()
                 .get("x-amzn-errortype")
                 .and_then(|value| value.to_str().ok())
                 .map(str::to_string);
-            let body = response.into_body().collect().await?.to_bytes();
-            Ok::<_, hyper::Error>((status, error_type, body))
+            let limited = http_body_util::Limited::new(response.into_body(), MAX_RESPONSE_BYTES);
+            let body = limited.collect().await.map_err(ExchangeError::Body)?.to_bytes();
+            Ok::<_, ExchangeError>((status, error_type, body))
         };
-        let result = match tokio::time::timeout(self.read_timeout, exchange).await {
+        let result = match tokio::time::timeout(timeout, exchange).await {
             Ok(Ok(parts)) => parts,
-            Ok(Err(error)) if error.is_canceled() => return Err(SendError::ClosedBeforeSending),
-            Ok(Err(error)) => {
+            Ok(Err(ExchangeError::Http(error))) if error.is_canceled() => return Err(SendError::ClosedBeforeSending),
+            Ok(Err(ExchangeError::Body(error))) if error.is::<http_body_util::LengthLimitError>() => {
+                let message = format!("the response from SWF is larger than {} MiB", MAX_RESPONSE_BYTES >> 20);
+                return Err(SendError::Failed(permanent(message)));
+            }
+            Ok(Err(ExchangeError::Body(error))) => {
+                let message = format!(
+                    "reading the response from the SWF endpoint {} failed: {error}",
+                    self.endpoint.url
+                );
+                return Err(SendError::Failed(transient(message)));
+            }
+            Ok(Err(ExchangeError::Http(error))) => {
                 let message = format!(
                     "the call to the SWF endpoint {} failed: {}",
                     self.endpoint.url,
@@ -166,9 +190,9 @@ impl DirectClient {
                 return Err(SendError::Failed(transient(message)));
             }
             Err(_) => {
-                let seconds = self.read_timeout.as_secs();
+                let seconds = timeout.as_secs_f64();
                 return Err(SendError::Failed(transient(format!(
-                    "the call to SWF timed out after {seconds} s"
+                    "the call to SWF timed out after {seconds:.1} s"
                 ))));
             }
         };
@@ -307,6 +331,11 @@ impl DirectClient {
 /// A plain or TLS stream, so that both kinds of connection share one code path.
 trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Io for T {}
+
+enum ExchangeError {
+    Http(hyper::Error),
+    Body(Box<dyn std::error::Error + Send + Sync>),
+}
 
 enum SendError {
     /// The connection was closed before the request was written, so it can be sent again.

@@ -227,3 +227,79 @@ fn demo_timer_fails_execution() {
         "patience_lost"
     );
 }
+
+#[test]
+fn two_plugins_serve_their_own_types() {
+    let moto = Moto::start();
+    let folder = scratch();
+    let home = folder.path();
+    let domain = unique_name("two-plugins");
+    let swf = Swf::new(&moto.url(), &domain);
+    swf.register_domain();
+    let config = home.join("caravan.ini");
+    let text = format!(
+        "[caravan]\nendpoint_url = {endpoint}\nregister_types = true\n\n\
+         [plugin:demo]\npath = {demo}\n\n[plugin:probe]\npath = {probe}\n\n\
+         [decider:demo]\ndomain = {domain}\ntask_list = default\nplugins = demo\n\n\
+         [decider:probe]\ndomain = {domain}\ntask_list = probe\nplugins = probe\n",
+        endpoint = moto.url(),
+        demo = plugins().demo.display(),
+        probe = plugins().probe.display(),
+    );
+    std::fs::write(&config, text).expect("config");
+
+    let daemon = Daemon::spawn(&caravan_bin(), &["run", &config.display().to_string()], home, &[]);
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+    let log = daemon.log();
+    assert!(
+        log.contains("task_list=default pollers=1 workflow_types=Demo 0.1"),
+        "{log}"
+    );
+    assert!(
+        log.contains("task_list=probe pollers=1 workflow_types=Probe 1"),
+        "{log}"
+    );
+
+    let demo_run = swf.start("demo-execution", "Demo", "0.1", None);
+    let probe_run = swf.start("probe-execution", "Probe", "1", None);
+    swf.signal("probe-execution", "EVENTS", "-");
+
+    assert!(
+        swf.wait_event("demo-execution", &demo_run, "TimerStarted", WAIT)
+            .is_some(),
+        "{}",
+        daemon.log()
+    );
+    assert_eq!(
+        swf.wait_closed("probe-execution", &probe_run, WAIT).as_deref(),
+        Some("COMPLETED"),
+        "{}",
+        daemon.log()
+    );
+}
+
+#[test]
+fn legacy_decider_loads_two_plugins() {
+    let moto = Moto::start();
+    let folder = scratch();
+    let home = folder.path();
+    let domain = unique_name("two-flags");
+    Swf::new(&moto.url(), &domain).register_domain();
+    let demo = plugins().demo.display().to_string();
+    let probe = plugins().probe.display().to_string();
+    let endpoint = moto.url();
+
+    let daemon = Daemon::spawn(
+        &caravan_bin(),
+        &["decider", "-d", &domain, "-t", "shared", "-m", &demo, &probe],
+        home,
+        &[("AWS_ENDPOINT_URL_SWF", endpoint.as_str())],
+    );
+
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+    assert!(
+        daemon.log().contains("workflow_types=Demo 0.1, Probe 1"),
+        "{}",
+        daemon.log()
+    );
+}

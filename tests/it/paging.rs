@@ -65,3 +65,34 @@ fn decider_reads_every_page_in_order() {
     let pages = (started_id as usize).div_ceil(3) + 1;
     assert!(polls >= pages, "{polls} polls for {pages} pages");
 }
+
+#[test]
+fn endless_history_is_dropped() {
+    let moto = Moto::start();
+    let proxy = Proxy::looping_pages(moto.addr, 2);
+    let folder = scratch();
+    let domain = unique_name("endless");
+    let swf = Swf::new(&moto.url(), &domain);
+    swf.register_domain();
+    swf.register_workflow_type("Probe", "1", "probe");
+    swf.start("endless", "Probe", "1", None);
+
+    let config = probe_config(folder.path(), &proxy.url(), &domain, "", "");
+    let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], folder.path(), &[]);
+
+    assert!(
+        daemon.wait_for_log("the endpoint returned the same page token twice", WAIT),
+        "{}",
+        daemon.log()
+    );
+    let log = daemon.log();
+    let line = log
+        .lines()
+        .find(|line| line.contains("same page token twice"))
+        .expect("the drop is logged");
+    assert!(line.contains("workflow_id=endless"), "{line}");
+    assert!(
+        line.contains("dropped a decision task whose history could not be fetched"),
+        "{line}"
+    );
+}

@@ -35,6 +35,8 @@ struct State {
     client: Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
     records: Mutex<Vec<Record>>,
     page_size: Option<usize>,
+    /// In paging mode, every page after the first points back at itself.
+    looping: bool,
     pages: Mutex<HashMap<String, Bytes>>,
     /// While true, decision polls wait at the proxy before going upstream.
     holding: tokio::sync::watch::Sender<bool>,
@@ -51,15 +53,21 @@ pub struct Proxy {
 impl Proxy {
     /// Forwards every call to `upstream` and records it.
     pub fn start(upstream: SocketAddr) -> Proxy {
-        Proxy::start_with(upstream, None)
+        Proxy::start_with(upstream, None, false)
     }
 
     /// Like [`Proxy::start`], and returns decision-task histories in pages of `page_size` events.
     pub fn paging(upstream: SocketAddr, page_size: usize) -> Proxy {
-        Proxy::start_with(upstream, Some(page_size))
+        Proxy::start_with(upstream, Some(page_size), false)
     }
 
-    fn start_with(upstream: SocketAddr, page_size: Option<usize>) -> Proxy {
+    /// Like [`Proxy::paging`], but the history never ends: the second page carries its own token
+    /// again, as a faulty endpoint might.
+    pub fn looping_pages(upstream: SocketAddr, page_size: usize) -> Proxy {
+        Proxy::start_with(upstream, Some(page_size), true)
+    }
+
+    fn start_with(upstream: SocketAddr, page_size: Option<usize>, looping: bool) -> Proxy {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -71,6 +79,7 @@ impl Proxy {
             client,
             records: Mutex::new(Vec::new()),
             page_size,
+            looping,
             pages: Mutex::new(HashMap::new()),
             holding: tokio::sync::watch::Sender::new(false),
             held: std::sync::atomic::AtomicUsize::new(0),
@@ -225,7 +234,12 @@ fn json_response(status: u16, body: Bytes) -> Response<Full<Bytes>> {
 fn stashed_page(state: &State, request_body: &Bytes) -> Option<Bytes> {
     let request: Value = serde_json::from_slice(request_body).ok()?;
     let token = request.get("nextPageToken")?.as_str()?;
-    state.pages.lock().expect("pages").remove(token)
+    let mut pages = state.pages.lock().expect("pages");
+    if state.looping {
+        pages.get(token).cloned()
+    } else {
+        pages.remove(token)
+    }
 }
 
 /// Returns the first page of a decision task and keeps the others for follow-up polls: the first
@@ -249,6 +263,9 @@ fn cut_into_pages(state: &State, body: Bytes, page_size: usize) -> Bytes {
 
     let mut chunks: Vec<Vec<Value>> = events.chunks(page_size).map(<[Value]>::to_vec).collect();
     chunks.insert(1, Vec::new());
+    if state.looping {
+        return loop_pages(state, task, &chunks[0]);
+    }
 
     static NEXT_TOKEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let tokens: Vec<String> = (1..chunks.len())
@@ -275,4 +292,21 @@ fn cut_into_pages(state: &State, body: Bytes, page_size: usize) -> Bytes {
         stash.insert(token.clone(), page.clone());
     }
     pages[0].clone()
+}
+
+/// Returns a first page whose token leads to a page that carries the same token again.
+fn loop_pages(state: &State, mut task: Value, first_events: &[Value]) -> Bytes {
+    let token = "proxy-loop".to_string();
+    let mut looping_page = task.clone();
+    looping_page["events"] = Value::Array(Vec::new());
+    looping_page["nextPageToken"] = Value::String(token.clone());
+    state
+        .pages
+        .lock()
+        .expect("pages")
+        .insert(token.clone(), Bytes::from(looping_page.to_string()));
+
+    task["events"] = Value::Array(first_events.to_vec());
+    task["nextPageToken"] = Value::String(token);
+    Bytes::from(task.to_string())
 }
