@@ -149,6 +149,34 @@ class KeepAliveProxy:
         self.process.wait()
 
 
+class CannedEndpoint:
+    """canned_endpoint.py: hands out N ready decision tasks and reports when all were completed."""
+
+    def __init__(self, tasks, log_folder):
+        self.port = free_port()
+        self.url = self.decider_url = "http://127.0.0.1:%d" % self.port
+        self.output = os.path.join(log_folder, "canned-%d.out" % self.port)
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "canned_endpoint.py")
+        self.process = subprocess.Popen([sys.executable, script, str(self.port), str(tasks)],
+                                        stdout=open(self.output, "w"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit("the canned endpoint did not start on port %d" % self.port)
+
+    def done(self):
+        with open(self.output) as output:
+            return "done" in output.read()
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
 def run_caravan(args, moto, client, domain, variant, folder):
     config = os.path.join(folder, "bench-%s.ini" % variant)
     with open(config, "w") as out:
@@ -168,7 +196,8 @@ def run_caravan(args, moto, client, domain, variant, folder):
 
     user_start, system_start = cpu_seconds(process.pid)
     started = time.monotonic()
-    while open_count(client, domain) > 0:
+    finished = moto.done if isinstance(moto, CannedEndpoint) else lambda: open_count(client, domain) == 0
+    while not finished():
         if time.monotonic() - started > args.timeout:
             raise SystemExit("caravan did not finish within %d s; see %s" % (args.timeout, log_path))
         time.sleep(0.2)
@@ -238,7 +267,25 @@ def python_decider(args):
         json.dump(stats, out)
 
 
+def measure_canned(args, framework, variant, folder):
+    """Runs one decider against the canned endpoint until it completed N executions."""
+    endpoint = CannedEndpoint(args.n, folder)
+    try:
+        runner = run_caravan if framework == "caravan" else run_python_caravan
+        result = runner(args, endpoint, None, "canned", variant, folder)
+        result["completed"] = args.n if endpoint.done() else 0
+    finally:
+        endpoint.stop()
+    result.update({"framework": framework, "variant": variant, "executions": args.n, "decision_tasks": args.n,
+                   "cpu_ms_per_task": 1000.0 * (result["user_s"] + result["system_s"]) / args.n,
+                   "user_ms_per_task": 1000.0 * result["user_s"] / args.n,
+                   "system_ms_per_task": 1000.0 * result["system_s"] / args.n})
+    return result
+
+
 def measure(args, framework, variant, folder):
+    if args.canned:
+        return measure_canned(args, framework, variant, folder)
     moto = Moto(args.moto_server, folder)
     proxy = KeepAliveProxy(moto.port, folder) if args.keepalive else None
     moto.decider_url = proxy.url if proxy else moto.url
@@ -272,6 +319,9 @@ def main():
     parser.add_argument("--moto-server", help="moto_server executable")
     parser.add_argument("--python", default=sys.executable, help="python with caravan 0.2.2 installed")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per run")
+    parser.add_argument("--canned", action="store_true",
+                        help="use canned_endpoint.py, which hands out ready tasks at once, instead of moto "
+                             "(variant complete only)")
     parser.add_argument("--keepalive", action="store_true",
                         help="put keepalive_proxy.py between the deciders and moto, which closes every connection")
     parser.add_argument("--out", help="write the results as JSON here")
@@ -280,6 +330,8 @@ def main():
     parser.add_argument("--target", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--stats", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.canned:
+        args.variants = "complete"
     for name in ("caravan", "plugin", "moto_server"):
         if getattr(args, name):
             setattr(args, name, os.path.abspath(getattr(args, name)))
