@@ -12,6 +12,7 @@
 //! - [`decider`]: one poll loop: long poll, history pages, plugin call, response with retries.
 //! - [`plugin`]: loading cdylibs and calling them through the C ABI; the only `unsafe` code.
 //! - [`swf`]: the SWF client, SWF's own JSON on both sides of a call, and error classification.
+//! - [`local`]: caravan's own SWF endpoint (the `caravan-local` crate) run in this process.
 //! - [`signals`]: Unix signals turned into stop and reload intents.
 //! - [`identity`], [`backoff`], [`text`]: small helpers.
 
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod config;
 pub mod decider;
 pub mod identity;
+pub mod local;
 pub mod plugin;
 pub mod signals;
 pub mod supervisor;

@@ -116,6 +116,35 @@ pub struct RegistrationError {
     pub hint: Option<String>,
 }
 
+/// Registers each decider's domain in a local endpoint that this process embeds. Such an endpoint
+/// starts empty every time, so without this no domain would exist for the workflow types.
+pub async fn register_local_domains(client: &Client, deciders: &[DeciderSpec]) -> Result<(), RegistrationError> {
+    let domains: BTreeSet<&str> = deciders.iter().map(|spec| spec.domain.as_str()).collect();
+    for domain in domains {
+        let result = client
+            .register_domain()
+            .name(domain)
+            .workflow_execution_retention_period_in_days("1")
+            .description("registered by caravan for its embedded local endpoint")
+            .send()
+            .await;
+        match result {
+            Ok(_) => tracing::info!(domain, "domain registered in the embedded local endpoint"),
+            Err(error) if error.code() == Some("DomainAlreadyExistsFault") => {}
+            Err(error) => {
+                return Err(RegistrationError {
+                    domain: domain.to_string(),
+                    name: String::new(),
+                    version: String::new(),
+                    message: swf::describe(&error),
+                    hint: None,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Registers every workflow type served, in each decider's domain. A type that exists already is fine.
 pub async fn register_workflow_types(client: &Client, deciders: &[DeciderSpec]) -> Result<(), RegistrationError> {
     let mut done = BTreeSet::new();
@@ -188,13 +217,14 @@ async fn register_one(
 }
 
 /// Runs one poll loop per decider and poller until a stop intent arrives, then drains them within
-/// `shutdown_timeout`.
+/// `shutdown_timeout`. `on_drain` runs after the stop request reaches the loops, before the wait.
 pub async fn run(
     client: Arc<DirectClient>,
     identity: String,
     deciders: Vec<DeciderSpec>,
     shutdown_timeout: Duration,
     mut intents: mpsc::UnboundedReceiver<Intent>,
+    on_drain: impl FnOnce(),
 ) -> Stopped {
     let stop = CancellationToken::new();
     let mut loops = JoinSet::new();
@@ -235,6 +265,7 @@ pub async fn run(
         "stopping: no new polls; finishing open polls and decisions"
     );
     stop.cancel();
+    on_drain();
     drain(&mut loops, &mut intents, shutdown_timeout, &activities).await
 }
 

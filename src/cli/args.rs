@@ -48,6 +48,8 @@ pub enum Command {
     Run(RunArgs),
     /// Run one decider from flags (the Python caravan-decider command).
     Decider(DeciderArgs),
+    /// Run caravan's own SWF endpoint, as the [local] section of a config file sets it up.
+    Local(LocalArgs),
     /// Register or list domains.
     #[command(subcommand)]
     Domain(DomainCommand),
@@ -66,6 +68,13 @@ pub struct RunArgs {
     /// The INI config file listing plugins and deciders.
     #[arg(value_name = "CONFIG")]
     pub config_file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct LocalArgs {
+    /// Config file whose [local] section sets the address and poll window (default: 127.0.0.1:8577).
+    #[arg(value_name = "CONFIG")]
+    pub config_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -37,12 +37,11 @@ async fn client_and_domain(cli: &Cli, domain: Option<&String>) -> Result<(Client
 
 /// Builds an SDK client after checking what the SDK would only report on the first call.
 async fn client(global: &Global) -> Result<Client, Failure> {
-    let settings = swf::ClientSettings {
-        region: global.region.clone(),
-        profile: global.profile.clone(),
-        endpoint_url: global.endpoint_url.clone(),
-    };
+    let settings = swf::ClientSettings::from_global(global);
     swf::checked_endpoint(&settings).map_err(|error| Failure::Config(vec![error]))?;
+    if settings.local {
+        check_local_endpoint(global.local.listen).await?;
+    }
 
     let config = swf::load_config(&settings, swf::COMMAND_READ_TIMEOUT).await;
     if config.region().is_none() {
@@ -51,6 +50,18 @@ async fn client(global: &Global) -> Result<Client, Failure> {
         )));
     }
     Ok(Client::new(&config))
+}
+
+/// Checks that a local endpoint listens on the address the config file sets, because the tools connect to the
+/// one a daemon or `caravan local` runs rather than starting their own.
+async fn check_local_endpoint(listen: std::net::SocketAddr) -> Result<(), Failure> {
+    let connect = tokio::net::TcpStream::connect(listen);
+    match tokio::time::timeout(std::time::Duration::from_secs(2), connect).await {
+        Ok(Ok(_)) => Ok(()),
+        _ => Err(Failure::Runtime(anyhow!(
+            "no local SWF endpoint is listening on {listen}: start one with `caravan local CONFIG`, or run the daemon with `caravan run CONFIG`"
+        ))),
+    }
 }
 
 /// Turns a failed SDK call into one line for stderr.
@@ -293,20 +304,24 @@ impl ListQuery {
             }
             None => now - jiff::SignedDuration::from_hours(24),
         };
+        // Without --latest no upper bound is sent, so an execution started in the current second
+        // is listed too.
         let latest = match &list.latest {
-            Some(text) => {
-                output::parse_time(text).map_err(|message| Failure::Usage(format!("invalid --latest: {message}")))?
-            }
-            None => now,
+            Some(text) => Some(
+                output::parse_time(text).map_err(|message| Failure::Usage(format!("invalid --latest: {message}")))?,
+            ),
+            None => None,
         };
-        if oldest > latest {
+        if let Some(latest) = latest
+            && oldest > latest
+        {
             return Err(Failure::Usage(format!(
                 "--oldest ({oldest}) is after --latest ({latest})"
             )));
         }
         let start_time = ExecutionTimeFilter::builder()
-            .oldest_date(DateTime::from_secs(oldest.as_second()))
-            .latest_date(DateTime::from_secs(latest.as_second()))
+            .oldest_date(DateTime::from_millis(oldest.as_millisecond()))
+            .set_latest_date(latest.map(|latest| DateTime::from_millis(latest.as_millisecond())))
             .build()
             .context("invalid time filter")?;
 

@@ -38,7 +38,7 @@ pub fn init(cli: &Cli) -> WorkerGuard {
 }
 
 fn default_directives(cli: &Cli) -> &'static str {
-    let long_running = matches!(cli.command, Command::Run(_) | Command::Decider(_));
+    let long_running = matches!(cli.command, Command::Run(_) | Command::Decider(_) | Command::Local(_));
     if cli.debug {
         "debug,hyper=info,h2=info,rustls=info,aws_smithy_runtime=info"
     } else if cli.verbose || long_running {

@@ -98,6 +98,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
     match &cli.command {
         Command::Run(run_args) => run::run_config(&run_args.config_file).await,
         Command::Decider(decider_args) => run::run_decider(&cli, decider_args).await,
+        Command::Local(local_args) => run::run_local(local_args.config_file.as_deref().or(cli.config.as_deref())).await,
         Command::Domain(command) => commands::domain(&cli, command).await,
         Command::Start(start_args) => commands::start(&cli, start_args).await,
         Command::Signal(signal_args) => commands::signal(&cli, signal_args).await,

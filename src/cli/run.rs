@@ -13,7 +13,7 @@ use crate::config::{self, Config, ConfigError};
 use crate::decider::DeciderSpec;
 use crate::signals::Intent;
 use crate::supervisor::{self, Stopped};
-use crate::{identity, signals, swf};
+use crate::{identity, local, signals, swf};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Runs the deciders of a config file until a stop signal.
@@ -65,11 +65,23 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
     let mut intents = signals::listen().context("cannot install signal handlers")?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %config_name(&config), "caravan starting");
 
+    let embedded = match config.global.uses_local_endpoint() {
+        true => Some(local::start(&config.global.local).await?),
+        false => None,
+    };
     let started = tokio::select! {
-        started = start(&config) => started?,
-        () = stop_requested(&mut intents) => {
+        started = start(&config) => started,
+        () = stop_requested(&mut intents, "reload requested during start-up; ignored") => {
             tracing::info!("stop requested during start-up; exiting");
+            stop_embedded(embedded).await;
             return Ok(ExitCode::SUCCESS);
+        }
+    };
+    let started = match started {
+        Ok(started) => started,
+        Err(failure) => {
+            stop_embedded(embedded).await;
+            return Err(failure);
         }
     };
 
@@ -81,13 +93,44 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
         started.deciders,
         shutdown_timeout,
         intents,
+        || {
+            if let Some(endpoint) = &embedded {
+                endpoint.release_polls();
+            }
+        },
     )
     .await;
+    stop_embedded(embedded).await;
     Ok(match stopped {
         Stopped::Drained | Stopped::DeadlineReached => ExitCode::SUCCESS,
         Stopped::Forced => ExitCode::from(EXIT_FORCED_STOP),
         Stopped::PollerFailed => ExitCode::from(EXIT_SOFTWARE),
     })
+}
+
+async fn stop_embedded(embedded: Option<local::RunningEndpoint>) {
+    if let Some(endpoint) = embedded {
+        endpoint.stop().await;
+    }
+}
+
+/// Runs caravan's own SWF endpoint until a stop signal.
+pub async fn run_local(config_file: Option<&Path>) -> Result<ExitCode, Failure> {
+    let settings = match config_file {
+        Some(path) => {
+            config::load_global(path)
+                .map_err(|errors| Failure::Config(errors.0))?
+                .local
+        }
+        None => config::LocalSettings::default(),
+    };
+    let mut intents = signals::listen().context("cannot install signal handlers")?;
+
+    let endpoint = local::start(&settings).await?;
+    stop_requested(&mut intents, "reload is not supported by the local endpoint; ignored").await;
+    tracing::info!("stopping the local SWF endpoint");
+    endpoint.stop().await;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Result of a successful start-up: what the pollers need.
@@ -105,11 +148,7 @@ async fn start(config: &Config) -> Result<Started, Failure> {
         .context("loading the plugins failed")?
         .map_err(Failure::Config)?;
 
-    let settings = swf::ClientSettings {
-        region: config.global.region.clone(),
-        profile: config.global.profile.clone(),
-        endpoint_url: config.global.endpoint_url.clone(),
-    };
+    let settings = swf::ClientSettings::from_global(&config.global);
     let endpoint = swf::checked_endpoint(&settings).map_err(|error| Failure::Config(vec![error]))?;
     tracing::info!(
         endpoint = endpoint.as_deref().unwrap_or("AWS regional endpoint"),
@@ -122,6 +161,19 @@ async fn start(config: &Config) -> Result<Started, Failure> {
         .check_credentials()
         .await
         .map_err(|error| Failure::Runtime(anyhow::anyhow!("{error}")))?;
+
+    if config.global.uses_local_endpoint() {
+        let sdk_client = swf::Client::new(&sdk_config);
+        supervisor::register_local_domains(&sdk_client, &deciders)
+            .await
+            .map_err(|error| {
+                Failure::Runtime(anyhow::anyhow!(
+                    "cannot register domain {}: {}",
+                    error.domain,
+                    error.message
+                ))
+            })?;
+    }
 
     if config.global.register_types {
         let sdk_client = swf::Client::new(&sdk_config);
@@ -138,11 +190,11 @@ async fn start(config: &Config) -> Result<Started, Failure> {
     Ok(Started { client, deciders })
 }
 
-/// Waits for a stop request. A reload request during start-up is logged and ignored.
-async fn stop_requested(intents: &mut UnboundedReceiver<Intent>) {
+/// Waits for a stop request. A reload request is logged with `reload_message` and ignored.
+async fn stop_requested(intents: &mut UnboundedReceiver<Intent>, reload_message: &str) {
     loop {
         match intents.recv().await {
-            Some(Intent::Reload) => tracing::warn!("reload requested during start-up; ignored"),
+            Some(Intent::Reload) => tracing::warn!("{reload_message}"),
             Some(Intent::Stop | Intent::StopNow) => return,
             None => std::future::pending::<()>().await,
         }

@@ -178,7 +178,8 @@ pub struct Global {
     pub region: Option<String>,
     /// AWS shared-config profile name.
     pub profile: Option<String>,
-    /// SWF endpoint, an `http://` or `https://` URL with a host.
+    /// SWF endpoint, an `http://` or `https://` URL with a host, or [`LOCAL_ENDPOINT`] for caravan's
+    /// own endpoint as the `[local]` section describes it.
     pub endpoint_url: Option<String>,
     /// Worker identity, 1 to 256 characters.
     pub identity: Option<String>,
@@ -188,6 +189,44 @@ pub struct Global {
     pub register_types: bool,
     /// Default domain for the command-line tools.
     pub domain: Option<String>,
+    /// Settings from the `[local]` section, for `endpoint_url = local` and `caravan local`.
+    pub local: LocalSettings,
+}
+
+impl Global {
+    /// Returns true when the endpoint is caravan's own local endpoint.
+    pub fn uses_local_endpoint(&self) -> bool {
+        self.endpoint_url.as_deref() == Some(LOCAL_ENDPOINT)
+    }
+}
+
+/// The `endpoint_url` value that selects caravan's own local endpoint.
+pub const LOCAL_ENDPOINT: &str = "local";
+
+/// Default address of the local endpoint. A fixed port lets the command-line tools find the
+/// endpoint that a daemon with the same config file runs.
+pub const DEFAULT_LOCAL_LISTEN: &str = "127.0.0.1:8577";
+pub const DEFAULT_POLL_WINDOW_SECS: u64 = 60;
+pub const POLL_WINDOW_SECS_RANGE: RangeInclusive<u64> = 1..=60;
+
+/// Settings of caravan's local SWF endpoint: the `[local]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalSettings {
+    /// Address the endpoint listens on, and that the tools connect to.
+    pub listen: std::net::SocketAddr,
+    /// How long an empty long poll is held, in seconds.
+    pub poll_window_secs: u64,
+}
+
+impl Default for LocalSettings {
+    fn default() -> LocalSettings {
+        LocalSettings {
+            listen: DEFAULT_LOCAL_LISTEN
+                .parse()
+                .unwrap_or(std::net::SocketAddr::from(([127, 0, 0, 1], 8577))),
+            poll_window_secs: DEFAULT_POLL_WINDOW_SECS,
+        }
+    }
 }
 
 impl Default for Global {
@@ -200,6 +239,7 @@ impl Default for Global {
             shutdown_timeout_secs: DEFAULT_SHUTDOWN_TIMEOUT_SECS,
             register_types: false,
             domain: None,
+            local: LocalSettings::default(),
         }
     }
 }

@@ -7,12 +7,14 @@ use super::error::{ConfigError, escape, quote};
 use super::ini::{Document, Section};
 use super::values::{self, Invalid, closest, describe_key};
 use super::{
-    Config, DeciderSection, FailedDecisionPolicy, Global, POLLERS_RANGE, PluginSection, SHUTDOWN_TIMEOUT_SECS_RANGE,
+    Config, DeciderSection, FailedDecisionPolicy, Global, LOCAL_ENDPOINT, LocalSettings, POLL_WINDOW_SECS_RANGE,
+    POLLERS_RANGE, PluginSection, SHUTDOWN_TIMEOUT_SECS_RANGE,
 };
 
 pub const GLOBAL_SECTION: &str = "caravan";
 pub const PLUGIN_PREFIX: &str = "plugin:";
 pub const DECIDER_PREFIX: &str = "decider:";
+pub const LOCAL_SECTION: &str = "local";
 
 const GLOBAL_KEYS: [&str; 7] = [
     "region",
@@ -24,6 +26,7 @@ const GLOBAL_KEYS: [&str; 7] = [
     "domain",
 ];
 const PLUGIN_KEYS: [&str; 1] = ["path"];
+const LOCAL_KEYS: [&str; 2] = ["listen", "poll_window_secs"];
 const DECIDER_KEYS: [&str; 5] = ["domain", "task_list", "plugins", "pollers", "failed_decision_policy"];
 
 /// Sections of Python's `logging.config.fileConfig` format, by exact name or by prefix.
@@ -31,8 +34,9 @@ const LOGGING_SECTIONS: [&str; 3] = ["loggers", "handlers", "formatters"];
 const LOGGING_PREFIXES: [&str; 3] = ["logger_", "handler_", "formatter_"];
 
 /// Section name shapes offered when a section is unknown, for the did-you-mean hint.
-const KNOWN_SECTION_NAMES: [&str; 7] = [
+const KNOWN_SECTION_NAMES: [&str; 8] = [
     "caravan",
+    "local",
     "DEFAULT",
     "plugin:NAME",
     "decider:NAME",
@@ -49,6 +53,7 @@ const MAX_PLUGIN_SUGGESTION_CANDIDATES: usize = 100;
 /// Kind of a section, judged by its name.
 enum SectionKind<'a> {
     Global,
+    Local,
     Plugin(&'a str),
     Decider(&'a str),
     Logging,
@@ -58,6 +63,9 @@ enum SectionKind<'a> {
 fn classify(name: &str) -> SectionKind<'_> {
     if name == GLOBAL_SECTION {
         return SectionKind::Global;
+    }
+    if name == LOCAL_SECTION {
+        return SectionKind::Local;
     }
     if let Some(plugin) = name.strip_prefix(PLUGIN_PREFIX) {
         return SectionKind::Plugin(plugin.trim());
@@ -77,12 +85,14 @@ fn classify(name: &str) -> SectionKind<'_> {
 pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
     let mut errors = Vec::new();
     let mut global = Global::default();
+    let mut local = LocalSettings::default();
     let mut plugin_sections = Vec::new();
     let mut decider_sections = Vec::new();
 
     for section in document.sections() {
         match classify(section.name()) {
             SectionKind::Global => global = read_global(&mut Reader::new(document, section, &mut errors)),
+            SectionKind::Local => local = read_local(&mut Reader::new(document, section, &mut errors)),
             SectionKind::Plugin(name) => plugin_sections.push((section, name)),
             SectionKind::Decider(name) => decider_sections.push((section, name)),
             // NOTE: logging configuration from these sections is not implemented yet, so they
@@ -115,6 +125,7 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    global.local = local;
     Ok(Config {
         path: Some(document.path().to_path_buf()),
         global,
@@ -125,16 +136,35 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
 
 /// Reads only `[caravan]`, for the command-line tools, which need no plugins or deciders.
 pub fn read_global_only(document: &Document) -> Result<Global, Vec<ConfigError>> {
-    let Some(section) = document.section(GLOBAL_SECTION) else {
-        return Ok(Global::default());
-    };
-
     let mut errors = Vec::new();
-    let global = read_global(&mut Reader::new(document, section, &mut errors));
+    let mut global = match document.section(GLOBAL_SECTION) {
+        Some(section) => read_global(&mut Reader::new(document, section, &mut errors)),
+        None => Global::default(),
+    };
+    if let Some(section) = document.section(LOCAL_SECTION) {
+        global.local = read_local(&mut Reader::new(document, section, &mut errors));
+    }
+
     if !errors.is_empty() {
         return Err(errors);
     }
     Ok(global)
+}
+
+fn read_local(reader: &mut Reader) -> LocalSettings {
+    reader.check_keys(&LOCAL_KEYS, "[local]");
+    let defaults = LocalSettings::default();
+
+    LocalSettings {
+        listen: reader
+            .optional("listen", values::parse_socket_address)
+            .unwrap_or(defaults.listen),
+        poll_window_secs: reader
+            .optional("poll_window_secs", |text| {
+                values::parse_integer(text, &POLL_WINDOW_SECS_RANGE)
+            })
+            .unwrap_or(defaults.poll_window_secs),
+    }
 }
 
 fn read_global(reader: &mut Reader) -> Global {
@@ -145,7 +175,16 @@ fn read_global(reader: &mut Reader) -> Global {
         region: reader.optional("region", |text| values::check_region(text).map(|()| text.to_string())),
         profile: reader.optional("profile", |text| values::check_profile(text).map(|()| text.to_string())),
         endpoint_url: reader.optional("endpoint_url", |text| {
-            values::check_endpoint_url(text).map(|()| text.to_string())
+            if text == LOCAL_ENDPOINT {
+                return Ok(text.to_string());
+            }
+            values::check_endpoint_url(text)
+                .map(|()| text.to_string())
+                .map_err(|invalid| {
+                    invalid.with_hint(
+                        "use a URL such as https://swf.us-east-1.amazonaws.com, or `local` for caravan's own endpoint",
+                    )
+                })
         }),
         identity: reader.optional("identity", |text| {
             values::check_identity(text).map(|()| text.to_string())
@@ -159,6 +198,7 @@ fn read_global(reader: &mut Reader) -> Global {
             .optional("register_types", values::parse_bool)
             .unwrap_or(defaults.register_types),
         domain: reader.optional("domain", swf_name),
+        local: defaults.local,
     }
 }
 

@@ -30,7 +30,31 @@ pub struct ClientSettings {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
+    /// The endpoint is caravan's own local one, which needs no AWS account: placeholder
+    /// credentials are used, and a region is filled in when none is set.
+    pub local: bool,
 }
+
+impl ClientSettings {
+    /// Settings for `global`, with `endpoint_url = local` turned into the local endpoint's URL.
+    pub fn from_global(global: &crate::config::Global) -> ClientSettings {
+        let local = global.uses_local_endpoint();
+        let endpoint_url = if local {
+            Some(format!("http://{}", global.local.listen))
+        } else {
+            global.endpoint_url.clone()
+        };
+        ClientSettings {
+            region: global.region.clone(),
+            profile: global.profile.clone(),
+            endpoint_url,
+            local,
+        }
+    }
+}
+
+/// Region used with the local endpoint when neither the config file nor the environment sets one.
+const LOCAL_REGION: &str = "us-east-1";
 
 /// Source of the endpoint URL, for the start-up log line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +122,29 @@ pub async fn load_config(settings: &ClientSettings, read_timeout: Duration) -> S
     if let Some(url) = endpoint_url {
         loader = loader.endpoint_url(url);
     }
+    if settings.local {
+        loader = with_local_fallbacks(loader, settings.region.is_some()).await;
+    }
     loader.load().await
+}
+
+/// Fills in a region, unless the environment sets one, and placeholder credentials for the local
+/// endpoint, which checks no signatures: it works without an AWS account, and no AWS credentials
+/// or instance metadata are looked up for it.
+async fn with_local_fallbacks(
+    mut loader: aws_config::ConfigLoader,
+    region_configured: bool,
+) -> aws_config::ConfigLoader {
+    let region_in_environment = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    if !region_configured && !region_in_environment {
+        loader = loader.region(aws_config::Region::new(LOCAL_REGION));
+    }
+
+    let placeholder =
+        aws_credential_types::Credentials::new("caravan-local", "caravan-local", None, None, "caravan-local");
+    loader.credentials_provider(placeholder)
 }
 
 /// The read timeout of the command-line tools, which make no long polls.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::support::daemon::Daemon;
-use crate::support::moto::{Moto, free_port};
+use crate::support::endpoint::{Endpoint, free_port};
 use crate::support::swf::{Swf, attributes};
 use crate::support::{caravan_bin, plugins, run_caravan, scratch, unique_name};
 
@@ -41,11 +41,11 @@ fn stdout_of(output: &std::process::Output) -> String {
 
 #[test]
 fn python_quick_start_under_old_names() {
-    let moto = Moto::start();
+    let endpoint = Endpoint::moto();
     let folder = scratch();
     let home = folder.path();
     let bin = legacy_commands(home);
-    let endpoint = moto.url();
+    let endpoint = endpoint.url();
     let env = [("AWS_ENDPOINT_URL_SWF", endpoint.as_str())];
     let domain = unique_name("CaravanDemo");
     let swf = Swf::new(&endpoint, &domain);
@@ -130,9 +130,9 @@ fn python_quick_start_under_old_names() {
 
 #[test]
 fn swf_fault_is_one_line() {
-    let moto = Moto::start();
+    let endpoint = Endpoint::moto();
     let folder = scratch();
-    let endpoint = moto.url();
+    let endpoint = endpoint.url();
 
     let output = run_caravan(
         &caravan_bin(),
@@ -198,14 +198,14 @@ fn missing_domain_exits_64() {
 
 #[test]
 fn config_endpoint_wins_over_environment() {
-    let moto = Moto::start();
+    let endpoint = Endpoint::moto();
     let folder = scratch();
     let home = folder.path();
     let domain = unique_name("precedence");
     let config = home.join("caravan.ini");
     std::fs::write(
         &config,
-        format!("[caravan]\nendpoint_url = {}\ndomain = {domain}\n", moto.url()),
+        format!("[caravan]\nendpoint_url = {}\ndomain = {domain}\n", endpoint.url()),
     )
     .expect("config");
     let dead_endpoint = format!("http://127.0.0.1:{}", free_port());
@@ -236,9 +236,9 @@ fn config_endpoint_wins_over_environment() {
 
 #[test]
 fn domain_list_json_is_swf_shape() {
-    let moto = Moto::start();
+    let endpoint = Endpoint::moto();
     let folder = scratch();
-    let endpoint = moto.url();
+    let endpoint = endpoint.url();
     let env = [("AWS_ENDPOINT_URL_SWF", endpoint.as_str())];
     let domain = unique_name("json");
     Swf::new(&endpoint, &domain).register_domain();
@@ -305,9 +305,9 @@ fn invalid_flag_values_exit_64() {
 
 #[test]
 fn lost_output_is_an_error() {
-    let moto = Moto::start();
+    let endpoint = Endpoint::moto();
     let folder = scratch();
-    let endpoint = moto.url();
+    let endpoint = endpoint.url();
     let full = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::support::daemon::Daemon;
-use crate::support::moto::Moto;
+use crate::support::endpoint::{Endpoint, Kind};
 use crate::support::swf::{Swf, attributes};
 use crate::support::{caravan_bin, plugins, run_caravan, scratch, unique_name};
 
@@ -70,14 +70,13 @@ fn start_json(home: &Path, config: &str, domain: &str, workflow_id: &str) -> Str
     body["runId"].as_str().expect("runId").to_string()
 }
 
-#[test]
-fn demo_end_to_end() {
-    let moto = Moto::start();
+fn demo_end_to_end(kind: Kind) {
+    let endpoint = Endpoint::of_kind(kind);
     let folder = scratch();
     let home = folder.path();
     let domain = unique_name("demo");
-    let config = demo_config(home, &moto.url(), &domain);
-    let swf = Swf::new(&moto.url(), &domain);
+    let config = demo_config(home, &endpoint.url(), &domain);
+    let swf = Swf::new(&endpoint.url(), &domain);
 
     let registered = caravan_ok(
         home,
@@ -180,14 +179,13 @@ fn demo_end_to_end() {
     drop(daemon);
 }
 
-#[test]
-fn demo_timer_fails_execution() {
-    let moto = Moto::start();
+fn demo_timer_fails_execution(kind: Kind) {
+    let endpoint = Endpoint::of_kind(kind);
     let folder = scratch();
     let home = folder.path();
     let domain = unique_name("patience");
-    let config = demo_config(home, &moto.url(), &domain);
-    let swf = Swf::new(&moto.url(), &domain);
+    let config = demo_config(home, &endpoint.url(), &domain);
+    let swf = Swf::new(&endpoint.url(), &domain);
     swf.register_domain();
 
     let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], home, &[]);
@@ -228,13 +226,12 @@ fn demo_timer_fails_execution() {
     );
 }
 
-#[test]
-fn two_plugins_serve_their_own_types() {
-    let moto = Moto::start();
+fn two_plugins_serve_their_own_types(kind: Kind) {
+    let endpoint = Endpoint::of_kind(kind);
     let folder = scratch();
     let home = folder.path();
     let domain = unique_name("two-plugins");
-    let swf = Swf::new(&moto.url(), &domain);
+    let swf = Swf::new(&endpoint.url(), &domain);
     swf.register_domain();
     let config = home.join("caravan.ini");
     let text = format!(
@@ -242,7 +239,7 @@ fn two_plugins_serve_their_own_types() {
          [plugin:demo]\npath = {demo}\n\n[plugin:probe]\npath = {probe}\n\n\
          [decider:demo]\ndomain = {domain}\ntask_list = default\nplugins = demo\n\n\
          [decider:probe]\ndomain = {domain}\ntask_list = probe\nplugins = probe\n",
-        endpoint = moto.url(),
+        endpoint = endpoint.url(),
         demo = plugins().demo.display(),
         probe = plugins().probe.display(),
     );
@@ -278,16 +275,15 @@ fn two_plugins_serve_their_own_types() {
     );
 }
 
-#[test]
-fn legacy_decider_loads_two_plugins() {
-    let moto = Moto::start();
+fn legacy_decider_loads_two_plugins(kind: Kind) {
+    let endpoint = Endpoint::of_kind(kind);
     let folder = scratch();
     let home = folder.path();
     let domain = unique_name("two-flags");
-    Swf::new(&moto.url(), &domain).register_domain();
+    Swf::new(&endpoint.url(), &domain).register_domain();
     let demo = plugins().demo.display().to_string();
     let probe = plugins().probe.display().to_string();
-    let endpoint = moto.url();
+    let endpoint = endpoint.url();
 
     let daemon = Daemon::spawn(
         &caravan_bin(),
@@ -303,3 +299,10 @@ fn legacy_decider_loads_two_plugins() {
         daemon.log()
     );
 }
+
+on_both_endpoints!(
+    demo_end_to_end,
+    demo_timer_fails_execution,
+    two_plugins_serve_their_own_types,
+    legacy_decider_loads_two_plugins,
+);

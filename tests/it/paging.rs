@@ -7,20 +7,19 @@ use serde_json::Value;
 
 use crate::shutdown::probe_config;
 use crate::support::daemon::Daemon;
-use crate::support::moto::Moto;
+use crate::support::endpoint::{Endpoint, Kind};
 use crate::support::proxy::Proxy;
 use crate::support::swf::{Swf, attributes};
 use crate::support::{caravan_bin, scratch, unique_name};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-#[test]
-fn decider_reads_every_page_in_order() {
-    let moto = Moto::start();
-    let proxy = Proxy::paging(moto.addr, 3);
+fn decider_reads_every_page_in_order(kind: Kind) {
+    let endpoint = Endpoint::of_kind(kind);
+    let proxy = Proxy::paging(endpoint.addr, 3);
     let folder = scratch();
     let domain = unique_name("paging");
-    let swf = Swf::new(&moto.url(), &domain);
+    let swf = Swf::new(&endpoint.url(), &domain);
     swf.register_domain();
     swf.register_workflow_type("Probe", "1", "probe");
 
@@ -66,13 +65,12 @@ fn decider_reads_every_page_in_order() {
     assert!(polls >= pages, "{polls} polls for {pages} pages");
 }
 
-#[test]
-fn endless_history_is_dropped() {
-    let moto = Moto::start();
-    let proxy = Proxy::looping_pages(moto.addr, 2);
+fn endless_history_is_dropped(kind: Kind) {
+    let endpoint = Endpoint::of_kind(kind);
+    let proxy = Proxy::looping_pages(endpoint.addr, 2);
     let folder = scratch();
     let domain = unique_name("endless");
-    let swf = Swf::new(&moto.url(), &domain);
+    let swf = Swf::new(&endpoint.url(), &domain);
     swf.register_domain();
     swf.register_workflow_type("Probe", "1", "probe");
     swf.start("endless", "Probe", "1", None);
@@ -96,3 +94,5 @@ fn endless_history_is_dropped() {
         "{line}"
     );
 }
+
+on_both_endpoints!(decider_reads_every_page_in_order, endless_history_is_dropped,);

@@ -5,20 +5,19 @@ use std::time::Duration;
 
 use crate::shutdown::probe_config;
 use crate::support::daemon::Daemon;
-use crate::support::moto::Moto;
+use crate::support::endpoint::{Endpoint, Kind};
 use crate::support::swf::{Swf, attributes};
 use crate::support::{caravan_bin, scratch, unique_name};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-#[test]
-fn panic_is_logged_and_daemon_serves_on() {
-    let moto = Moto::start();
+fn panic_is_logged_and_daemon_serves_on(kind: Kind) {
+    let endpoint = Endpoint::of_kind(kind);
     let folder = scratch();
     let domain = unique_name("panic");
-    let swf = Swf::new(&moto.url(), &domain);
+    let swf = Swf::new(&endpoint.url(), &domain);
     swf.register_domain();
-    let config = probe_config(folder.path(), &moto.url(), &domain, "", "");
+    let config = probe_config(folder.path(), &endpoint.url(), &domain, "", "");
     let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], folder.path(), &[]);
     assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
 
@@ -45,17 +44,16 @@ fn panic_is_logged_and_daemon_serves_on() {
     assert_eq!(swf.describe("panicking", &panicking)["executionStatus"], "OPEN");
 }
 
-#[test]
-fn fail_policy_fails_unknown_type() {
-    let moto = Moto::start();
+fn fail_policy_fails_unknown_type(kind: Kind) {
+    let endpoint = Endpoint::of_kind(kind);
     let folder = scratch();
     let domain = unique_name("unknown-type");
-    let swf = Swf::new(&moto.url(), &domain);
+    let swf = Swf::new(&endpoint.url(), &domain);
     swf.register_domain();
     swf.register_workflow_type("Stranger", "1", "probe");
     let config = probe_config(
         folder.path(),
-        &moto.url(),
+        &endpoint.url(),
         &domain,
         "",
         "failed_decision_policy = fail_execution",
@@ -81,15 +79,14 @@ fn fail_policy_fails_unknown_type() {
     );
 }
 
-#[test]
-fn time_out_policy_leaves_unknown_type_open() {
-    let moto = Moto::start();
+fn time_out_policy_leaves_unknown_type_open(kind: Kind) {
+    let endpoint = Endpoint::of_kind(kind);
     let folder = scratch();
     let domain = unique_name("leave");
-    let swf = Swf::new(&moto.url(), &domain);
+    let swf = Swf::new(&endpoint.url(), &domain);
     swf.register_domain();
     swf.register_workflow_type("Stranger", "1", "probe");
-    let config = probe_config(folder.path(), &moto.url(), &domain, "", "");
+    let config = probe_config(folder.path(), &endpoint.url(), &domain, "", "");
     let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], folder.path(), &[]);
     assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
 
@@ -111,16 +108,15 @@ fn time_out_policy_leaves_unknown_type_open() {
     assert_eq!(swf.describe("stranger", &run_id)["executionStatus"], "OPEN");
 }
 
-#[test]
-fn fail_policy_fails_on_plugin_error() {
-    let moto = Moto::start();
+fn fail_policy_fails_on_plugin_error(kind: Kind) {
+    let endpoint = Endpoint::of_kind(kind);
     let folder = scratch();
     let domain = unique_name("plugin-error");
-    let swf = Swf::new(&moto.url(), &domain);
+    let swf = Swf::new(&endpoint.url(), &domain);
     swf.register_domain();
     let config = probe_config(
         folder.path(),
-        &moto.url(),
+        &endpoint.url(),
         &domain,
         "",
         "failed_decision_policy = fail_execution",
@@ -148,3 +144,10 @@ fn fail_policy_fails_on_plugin_error() {
         "{failed}"
     );
 }
+
+on_both_endpoints!(
+    panic_is_logged_and_daemon_serves_on,
+    fail_policy_fails_unknown_type,
+    time_out_policy_leaves_unknown_type_open,
+    fail_policy_fails_on_plugin_error,
+);

@@ -1,5 +1,5 @@
-//! Graceful shutdown: real signals sent to a real daemon, with a recording proxy in front of moto to
-//! see which calls reach the endpoint.
+//! Graceful shutdown: real signals sent to a real daemon, with a recording proxy in front of the
+//! endpoint to see which calls reach it.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 
 use crate::support::daemon::Daemon;
-use crate::support::moto::Moto;
+use crate::support::endpoint::{Endpoint, Kind};
 use crate::support::proxy::Proxy;
 use crate::support::swf::{Swf, attributes};
 use crate::support::{caravan_bin, plugins, scratch, unique_name, wait_for};
@@ -39,7 +39,7 @@ pub fn probe_config(folder: &Path, endpoint: &str, domain: &str, extra_global: &
 
 /// Starts a daemon on a fresh domain behind a recording proxy, and one Probe execution.
 struct Setup {
-    _moto: Moto,
+    _endpoint: Endpoint,
     proxy: Proxy,
     swf: Swf,
     daemon: Daemon,
@@ -47,12 +47,12 @@ struct Setup {
     _folder: tempfile::TempDir,
 }
 
-fn setup(extra_global: &str) -> Setup {
-    let moto = Moto::start();
-    let proxy = Proxy::start(moto.addr);
+fn setup(kind: Kind, extra_global: &str) -> Setup {
+    let endpoint = Endpoint::of_kind(kind);
+    let proxy = Proxy::start(endpoint.addr);
     let folder = scratch();
     let domain = unique_name("shutdown");
-    let swf = Swf::new(&moto.url(), &domain);
+    let swf = Swf::new(&endpoint.url(), &domain);
     swf.register_domain();
 
     let config = probe_config(folder.path(), &proxy.url(), &domain, extra_global, "");
@@ -71,7 +71,7 @@ fn setup(extra_global: &str) -> Setup {
     assert!(answered.is_some(), "{}", daemon.log());
 
     Setup {
-        _moto: moto,
+        _endpoint: endpoint,
         proxy,
         swf,
         daemon,
@@ -80,9 +80,8 @@ fn setup(extra_global: &str) -> Setup {
     }
 }
 
-#[test]
-fn sigterm_answers_in_flight_decision() {
-    let mut setup = setup("shutdown_timeout_secs = 30");
+fn sigterm_answers_in_flight_decision(kind: Kind) {
+    let mut setup = setup(kind, "shutdown_timeout_secs = 30");
     setup.swf.signal("probe-1", "SLOW", "2000");
     assert!(
         setup.daemon.wait_for_log("probe: slow decision started", WAIT),
@@ -115,9 +114,8 @@ fn sigterm_answers_in_flight_decision() {
     assert!(log.contains("stopped: all polls and decisions finished"), "{log}");
 }
 
-#[test]
-fn sigterm_processes_task_of_open_poll() {
-    let mut setup = setup("shutdown_timeout_secs = 30");
+fn sigterm_processes_task_of_open_poll(kind: Kind) {
+    let mut setup = setup(kind, "shutdown_timeout_secs = 30");
     setup.proxy.hold_polls();
     let held = wait_for(WAIT, || (setup.proxy.held_polls() == 1).then_some(()));
     assert!(held.is_some(), "no poll was held: {:?}", setup.proxy.records());
@@ -149,9 +147,8 @@ fn sigterm_processes_task_of_open_poll() {
     );
 }
 
-#[test]
-fn second_signal_exits_at_once() {
-    let mut setup = setup("shutdown_timeout_secs = 60");
+fn second_signal_exits_at_once(kind: Kind) {
+    let mut setup = setup(kind, "shutdown_timeout_secs = 60");
     setup.swf.signal("probe-1", "SLOW", "60000");
     assert!(
         setup.daemon.wait_for_log("probe: slow decision started", WAIT),
@@ -177,9 +174,8 @@ fn second_signal_exits_at_once() {
     assert!(log.contains("probe-1"), "{log}");
 }
 
-#[test]
-fn deadline_names_abandoned_decision() {
-    let mut setup = setup("shutdown_timeout_secs = 1");
+fn deadline_names_abandoned_decision(kind: Kind) {
+    let mut setup = setup(kind, "shutdown_timeout_secs = 1");
     setup.swf.signal("probe-1", "SLOW", "60000");
     assert!(
         setup.daemon.wait_for_log("probe: slow decision started", WAIT),
@@ -196,9 +192,8 @@ fn deadline_names_abandoned_decision() {
     assert!(log.contains("a decision for workflow probe-1"), "{log}");
 }
 
-#[test]
-fn repeated_sigterm_counts_once() {
-    let mut setup = setup("shutdown_timeout_secs = 30");
+fn repeated_sigterm_counts_once(kind: Kind) {
+    let mut setup = setup(kind, "shutdown_timeout_secs = 30");
     setup.swf.signal("probe-1", "SLOW", "2000");
     assert!(
         setup.daemon.wait_for_log("probe: slow decision started", WAIT),
@@ -244,3 +239,11 @@ fn sigterm_during_start_up_exits_cleanly() {
     );
     assert!(!daemon.log().contains("caravan is running"), "{}", daemon.log());
 }
+
+on_both_endpoints!(
+    sigterm_answers_in_flight_decision,
+    sigterm_processes_task_of_open_poll,
+    second_signal_exits_at_once,
+    deadline_names_abandoned_decision,
+    repeated_sigterm_counts_once,
+);

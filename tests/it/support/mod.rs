@@ -2,7 +2,7 @@
 //! server, a recording proxy, daemon processes and an SWF client for assertions.
 
 pub mod daemon;
-pub mod moto;
+pub mod endpoint;
 pub mod proxy;
 pub mod swf;
 

@@ -1,0 +1,224 @@
+//! caravan-local: an Amazon SWF endpoint that keeps its state in memory and speaks SWF's own wire
+//! protocol, so that boto3, the AWS CLI, aws-sdk-swf and SWF frameworks work against it unchanged,
+//! offline.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use caravan_local::{LocalEndpoint, Settings};
+//!
+//! let endpoint = LocalEndpoint::bind(Settings::default()).await?;
+//! println!("SWF endpoint at {}", endpoint.url());
+//! endpoint.serve(std::future::pending()).await
+//! # }
+//! ```
+//!
+//! Clients still sign their requests, so they need a region and (dummy) credentials; the endpoint
+//! does not check signatures. Long polls are held for [`Settings::poll_window`], so clients need a read
+//! timeout longer than that (70 seconds for the default 60).
+//!
+//! # Layout
+//!
+//! - `server`: the accept loop, one task per connection, the 1 MiB body limit, graceful shutdown.
+//! - `api`: the 39 operations. `api::input` reads request members with the service model's
+//!   constraints, `api::shapes` reads shared structures, `api::decisions` validates decision lists,
+//!   `api::polling` implements long polls.
+//! - `engine`: all state in one `State` and the rules that change it: `decision_tasks`, `decisions`,
+//!   `activities`, `timers`, `external` (signals, cancel requests, child executions), `lifecycle`
+//!   (start and close of runs, child policies, continue-as-new, history limit, retention), `clock`
+//!   (deadlines), `queues` (task lists), `paging` (page tokens).
+//! - `model`: the records: domains and types, executions, history events, decisions, scalar values.
+//! - `shared`: the state behind its lock, the shutdown signal and the clock task.
+//! - `error`, `json`, `ids`: error responses, JSON building, random ids and tokens.
+//!
+//! # Wire protocol
+//!
+//! awsJson 1.0: every operation is a POST whose `X-Amz-Target` header names it, as
+//! `SimpleWorkflowService.<Action>` or any longer target ending in that, such as the legacy
+//! `com.amazonaws.swf.service.model.SimpleWorkflowService.<Action>`. Routing reads only that header;
+//! method, path and content type are not checked, so both `application/x-amz-json-1.0` and
+//! `application/json` work. An empty body counts as `{}`.
+//!
+//! Responses are `200` with `Content-Type: application/x-amz-json-1.0` and an `x-amzn-RequestId`
+//! header. Operations without output return `{}`, unset members are left out, timestamps are epoch
+//! seconds with millisecond precision, and durations and priorities are strings.
+//!
+//! Errors are `400` with `{"__type": ..., "message": ...}`:
+//! - `com.amazonaws.swf.base.model#<Fault>` for SWF's modeled faults. `OperationNotPermittedFault`
+//!   is never returned, because there is no IAM.
+//! - `com.amazon.coral.validate#ValidationException` for a missing required member, a length, range
+//!   or enum violation, or a value SWF's rules reject (duration and priority formats, names with
+//!   `:`, `/`, `|` or control characters, filter combinations). All violations of a request are
+//!   listed in the message, in the style
+//!   `1 validation error detected: Value null at 'decisions.1.member.startTimerDecisionAttributes.timerId' failed to satisfy constraint: Member must not be null`,
+//!   with list positions counted from 1.
+//! - `com.amazon.coral.service#SerializationException` for a body that is not a JSON object or a
+//!   member of the wrong JSON type.
+//! - `com.amazon.coral.service#UnknownOperationException` for a missing or unknown target.
+//! - `413` with `com.amazon.coral.service#RequestEntityTooLargeException` for a body over 1 MiB
+//!   (1,048,576 bytes; SWF's 1 MB limit counts the headers too).
+//!
+//! # Behaviour where SWF's documentation leaves a choice
+//!
+//! - UNHANDLED_DECISION: a closing decision (complete, fail, cancel, continue-as-new) fails with this
+//!   cause when an event that needs the decider was recorded between the task's `DecisionTaskStarted`
+//!   and its completion. The other decisions of the response still apply. `*Failed` events of earlier
+//!   decisions in the same response do not count.
+//! - A closing decision that is not the last of its list is a ValidationException that names the
+//!   decision's `decisionType`, and nothing is recorded.
+//! - `previousStartedEventId` is the `startedEventId` of the last decision task that was completed; a
+//!   task that timed out does not count.
+//! - ScheduleActivityTask fails with DEFAULT_HEARTBEAT_TIMEOUT_UNDEFINED when neither the decision
+//!   nor the activity type sets a heartbeat timeout, like the other settings (`NONE` is a setting).
+//! - ScheduleLambdaFunction always records `ScheduleLambdaFunctionFailed` with cause
+//!   LAMBDA_SERVICE_NOT_AVAILABLE_IN_REGION, because Lambda tasks are not run yet. A later version
+//!   runs a configured command per function name.
+//! - Children of a parent that completes, fails, is canceled or continues as new keep running, and
+//!   their close is reported nowhere. The child policy applies only when the parent is terminated or
+//!   times out. A child that continues as new stays its parent's child: the parent records one
+//!   `ChildWorkflowExecutionStarted` and, when the last run closes, one closing event naming that run.
+//! - Continue-as-new takes the settings the decision leaves out (task list included) from the workflow
+//!   type's defaults, not from the closing run; tags and the Lambda role are not carried over.
+//! - UndeprecateDomain leaves the domain's types deprecated. A deleted type's name and version can be
+//!   registered again. Registering a type in a deprecated domain is an UnknownResourceFault.
+//! - TerminateWorkflowExecution records the cause OPERATOR_INITIATED.
+//! - RespondActivityTaskCanceled is accepted whether or not a cancellation was requested.
+//! - Signals and cancel requests from decisions are delivered within the same request, and a run may
+//!   address itself.
+//! - A task list given in RespondDecisionTaskCompleted without `taskListScheduleToStartTimeout` moves
+//!   the run's decision tasks for good (DescribeWorkflowExecution shows the new list). With the
+//!   timeout it lasts until a decision task times out, and the next task goes to the run's own list.
+//! - `NONE` as the execution timeout of a child or continue-as-new decision means one year;
+//!   StartWorkflowExecution and RegisterWorkflowType reject it.
+//! - An unknown or stale task token is an UnknownResourceFault.
+//! - Visibility time filters are inclusive; without `latestDate` there is no upper bound. Lists are
+//!   sorted newest first by the filtered time. CountPending* count tasks that wait for a poller.
+//! - A closed run is deleted when its domain's retention period ends (`NONE` and `0`: right after
+//!   it closes), by the endpoint's clock, not only when someone looks.
+//! - A run is terminated with EVENT_LIMIT_EXCEEDED when its history holds 24,999 events, so that the
+//!   termination is event 25,000. The check runs before each decision and after each request, so a
+//!   single decision that records several events can take the history a few events further.
+//! - Page tokens stay valid for 24 hours; the newest 100,000 are kept.
+//! - A task list accepts 1,000 waiting pollers; the next poll gets LimitExceededFault.
+//!
+//! # Clocks
+//!
+//! A clock task fires timers, decision task timeouts (START_TO_CLOSE, and SCHEDULE_TO_START on a
+//! task list override), the four activity task timeouts, execution timeouts (with the child policy)
+//! and retention ends at their deadlines, and every request fires whatever is due before it runs. Each
+//! timeout's event carries its deadline as timestamp. Times come from the system clock.
+//!
+//! # Not done yet
+//!
+//! - Lambda tasks (see above).
+//! - Throttling: no ThrottlingException and none of the `*_RATE_EXCEEDED` decision causes.
+//! - A switch that keeps closed runs forever for debugging.
+//! - Persistence: the state is lost when the endpoint stops.
+
+mod api;
+mod engine;
+mod error;
+mod ids;
+mod json;
+mod model;
+mod server;
+mod shared;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tracing::info;
+
+use crate::shared::Shared;
+
+/// Settings of a local endpoint.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// How long a long poll without work is held before it returns empty; SWF uses 60 seconds.
+    pub poll_window: Duration,
+    /// Account id in domain ARNs.
+    pub account_id: String,
+    /// Region in domain ARNs.
+    pub region: String,
+}
+
+impl Default for Settings {
+    /// Listens on a free port of 127.0.0.1, keeps polls open for 60 seconds, and uses account
+    /// `000000000000` in region `us-east-1`.
+    fn default() -> Settings {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            poll_window: Duration::from_secs(60),
+            account_id: "000000000000".to_string(),
+            region: "us-east-1".to_string(),
+        }
+    }
+}
+
+/// A bound endpoint with empty state, ready to serve.
+pub struct LocalEndpoint {
+    listener: TcpListener,
+    address: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+impl LocalEndpoint {
+    /// Binds the listening socket; requests are served once [`LocalEndpoint::serve`] runs.
+    pub async fn bind(settings: Settings) -> std::io::Result<LocalEndpoint> {
+        let listener = TcpListener::bind(settings.listen).await?;
+        let address = listener.local_addr()?;
+        info!(%address, poll_window_secs = settings.poll_window.as_secs_f64(), "SWF endpoint bound");
+
+        let shared = Arc::new(Shared::new(&settings));
+        Ok(LocalEndpoint {
+            listener,
+            address,
+            shared,
+        })
+    }
+
+    /// Returns the bound address, with the port chosen when the settings asked for port 0.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Returns the endpoint URL for clients, such as `http://127.0.0.1:8042`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Returns a handle that releases long polls, for a process that stops polling before it stops
+    /// the endpoint.
+    pub fn poll_release(&self) -> PollRelease {
+        PollRelease {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and returns; open long polls
+    /// return empty. Runs on the caller's tokio runtime (current-thread or multi-thread).
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
+        info!(address = %self.address, "SWF endpoint serving");
+        server::serve(self.listener, self.shared, shutdown).await
+    }
+}
+
+/// Releases an endpoint's long polls: open and later polls return at once, with a task if one is
+/// waiting and empty otherwise, while every other request is still served. A daemon that embeds the
+/// endpoint uses it when it drains, so that its own open polls need not wait out the poll window.
+#[derive(Clone)]
+pub struct PollRelease {
+    shared: Arc<Shared>,
+}
+
+impl PollRelease {
+    /// Releases open long polls and makes later ones return at once. It cannot be undone.
+    pub fn release(&self) {
+        info!("long polls released");
+        self.shared.release_polls();
+    }
+}

@@ -1,0 +1,198 @@
+//! The HTTP side: the accept loop, one task per connection, reading requests and writing responses in
+//! the awsJson 1.0 protocol, and the graceful shutdown.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+use tracing::{debug, info, warn};
+
+use crate::api;
+use crate::error::ApiError;
+use crate::ids;
+use crate::shared::{Shared, run_clock};
+
+/// Largest request body, 1 MiB. SWF documents a 1 MB limit for headers and body together.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// An oversized body is read and discarded up to this size, so that a client that is still sending
+/// receives the 413 response; a larger one is cut off by closing the connection.
+const MAX_DRAINED_BYTES: usize = 16 * 1024 * 1024;
+
+/// Pause after a failed accept, so that running out of file descriptors does not spin the loop.
+const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
+
+const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+
+/// Accepts connections until `shutdown` completes, then returns empty results to open long polls, lets each
+/// connection finish its current request and waits for all of them.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    let clock = tokio::spawn(run_clock(Arc::clone(&shared)));
+    let mut connections = JoinSet::new();
+    tokio::pin!(shutdown);
+
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    connections.spawn(serve_connection(Arc::clone(&shared), stream, peer));
+                }
+                Err(error) => {
+                    warn!(%error, "accepting a connection failed; retrying");
+                    tokio::time::sleep(ACCEPT_RETRY_DELAY).await;
+                }
+            },
+            Some(joined) = connections.join_next(), if !connections.is_empty() => log_connection_end(joined),
+        }
+    }
+
+    info!(
+        connections = connections.len(),
+        "SWF endpoint stopping: answering open polls and closing connections"
+    );
+    drop(listener);
+    shared.begin_shutdown();
+    while let Some(joined) = connections.join_next().await {
+        log_connection_end(joined);
+    }
+    if let Err(error) = clock.await {
+        warn!(%error, "the clock task ended abnormally");
+    }
+    info!("SWF endpoint stopped");
+    Ok(())
+}
+
+fn log_connection_end(joined: Result<(), tokio::task::JoinError>) {
+    if let Err(error) = joined {
+        warn!(%error, "a connection task ended abnormally");
+    }
+}
+
+async fn serve_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+    let mut shutdown = shared.shutdown_signal();
+    let service = service_fn(move |request| {
+        let shared = Arc::clone(&shared);
+        async move { Ok::<_, Infallible>(handle_request(&shared, request).await) }
+    });
+    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+
+    let mut stopping = false;
+    let result = loop {
+        tokio::select! {
+            result = connection.as_mut() => break result,
+            _ = shutdown.wait_for(|stop| *stop), if !stopping => {
+                stopping = true;
+                connection.as_mut().graceful_shutdown();
+            }
+        }
+    };
+    if let Err(error) = result {
+        debug!(%peer, %error, "connection ended with an error");
+    }
+}
+
+async fn handle_request(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let request_id = ids::request_id();
+    let target = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string);
+    let action = target.as_deref().and_then(api::action_from_target).unwrap_or("");
+
+    let result = if api::is_known_action(action) {
+        match read_body(request).await {
+            Ok(body) => api::handle(shared, action, &body).await,
+            Err(error) => Err(error),
+        }
+    } else {
+        let shown = target.as_deref().unwrap_or("no X-Amz-Target header");
+        Err(ApiError::UnknownOperation(format!(
+            "Unknown operation: {shown}; send X-Amz-Target: SimpleWorkflowService.<Action>"
+        )))
+    };
+
+    let elapsed_ms = started.elapsed().as_millis();
+    match result {
+        Ok(body) => {
+            debug!(request_id, action, elapsed_ms, "request succeeded");
+            json_response(StatusCode::OK, &body, &request_id)
+        }
+        Err(error) => {
+            debug!(request_id, action, elapsed_ms, code = error.code(), %error, "request failed");
+            json_response(error.status(), &error.body(), &request_id)
+        }
+    }
+}
+
+/// Reads a request body of at most `MAX_BODY_BYTES`.
+async fn read_body(request: Request<Incoming>) -> Result<Bytes, ApiError> {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if let Some(declared) = declared.filter(|declared| *declared > MAX_DRAINED_BYTES) {
+        return Err(too_large(declared));
+    }
+
+    let mut body = request.into_body();
+    let mut collected = BytesMut::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|error| ApiError::Serialization(format!("The request body could not be read: {error}")))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        total = total.saturating_add(data.len());
+        if total <= MAX_BODY_BYTES {
+            collected.extend_from_slice(&data);
+        } else if total > MAX_DRAINED_BYTES {
+            break;
+        }
+    }
+
+    if total > MAX_BODY_BYTES {
+        return Err(too_large(total));
+    }
+    Ok(collected.freeze())
+}
+
+fn too_large(size: usize) -> ApiError {
+    ApiError::TooLarge(format!(
+        "The request body has {size} bytes or more; the limit is {MAX_BODY_BYTES} bytes (1 MiB)"
+    ))
+}
+
+fn json_response(status: StatusCode, body: &Value, request_id: &str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-RequestId", value);
+    }
+    response
+}

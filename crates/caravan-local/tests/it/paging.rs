@@ -1,0 +1,155 @@
+//! Long histories: paging through GetWorkflowExecutionHistory and PollForDecisionTask, and the
+//! 25,000-event limit.
+
+use serde_json::{Value, json};
+
+use crate::support::{DECIDERS, World, attributes, decision};
+
+fn event_ids(page: &Value) -> Vec<i64> {
+    page["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|event| event["eventId"].as_i64().unwrap())
+        .collect()
+}
+
+/// Builds a run with more than 2,500 events and a pending decision task: 2,499 markers and a failing
+/// CancelTimer, which requests the next task.
+async fn long_run(world: &World) -> String {
+    let run_id = world.start("long").await;
+    let task = world.decision_task().await;
+    let mut decisions: Vec<Value> = (0..2_499)
+        .map(|index| decision("RecordMarker", json!({"markerName": format!("m{index}")})))
+        .collect();
+    decisions.push(decision("CancelTimer", json!({"timerId": "none"})));
+    world.decide(&task, json!(decisions)).await;
+    run_id
+}
+
+#[tokio::test]
+async fn history_of_2500_events_pages_by_1000() {
+    let world = World::new().await;
+    let run_id = long_run(&world).await;
+    let request = json!({"execution": {"workflowId": "long", "runId": run_id}});
+
+    let first = world.ok("GetWorkflowExecutionHistory", request.clone()).await;
+    let mut next = request.clone();
+    next["nextPageToken"] = first["nextPageToken"].clone();
+    let second = world.ok("GetWorkflowExecutionHistory", next.clone()).await;
+    next["nextPageToken"] = second["nextPageToken"].clone();
+    let third = world.ok("GetWorkflowExecutionHistory", next).await;
+    let all = world.history("long", &run_id).await;
+
+    assert_eq!(event_ids(&first), (1..=1000).collect::<Vec<_>>());
+    assert_eq!(event_ids(&second), (1001..=2000).collect::<Vec<_>>());
+    assert_eq!(event_ids(&third), (2001..=2505).collect::<Vec<_>>());
+    assert!(third.get("nextPageToken").is_none());
+    assert_eq!(all.len(), 2505);
+    assert!(first["nextPageToken"].as_str().unwrap().len() <= 2048);
+}
+
+#[tokio::test]
+async fn history_reverse_pages_walk_down() {
+    let world = World::new().await;
+    let run_id = long_run(&world).await;
+    let request =
+        json!({"execution": {"workflowId": "long", "runId": run_id}, "reverseOrder": true, "maximumPageSize": 1000});
+
+    let first = world.ok("GetWorkflowExecutionHistory", request.clone()).await;
+    let mut next = request;
+    next["nextPageToken"] = first["nextPageToken"].clone();
+    let second = world.ok("GetWorkflowExecutionHistory", next).await;
+
+    assert_eq!(event_ids(&first), (1506..=2505).rev().collect::<Vec<_>>());
+    assert_eq!(event_ids(&second), (506..=1505).rev().collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn decision_task_pages_return_the_same_task() {
+    let world = World::new().await;
+    long_run(&world).await;
+    let poll = json!({"domain": crate::support::DOMAIN, "taskList": {"name": DECIDERS}, "identity": "decider-1"});
+
+    let first = world.endpoint.ok("PollForDecisionTask", poll.clone()).await;
+    let mut pages = vec![first.clone()];
+    while let Some(token) = pages.last().unwrap()["nextPageToken"].as_str().map(str::to_string) {
+        let mut next = poll.clone();
+        next["nextPageToken"] = json!(token);
+        pages.push(world.endpoint.ok("PollForDecisionTask", next).await);
+    }
+    let pending = world
+        .ok("CountPendingDecisionTasks", json!({"taskList": {"name": DECIDERS}}))
+        .await;
+
+    assert_eq!(pages.len(), 3);
+    let ids: Vec<i64> = pages.iter().flat_map(event_ids).collect();
+    assert_eq!(ids, (1..=2506).collect::<Vec<_>>());
+    for page in &pages {
+        assert_eq!(page["taskToken"], first["taskToken"]);
+        assert_eq!(page["startedEventId"], 2506);
+        assert_eq!(page["previousStartedEventId"], 3);
+        assert_eq!(page["workflowExecution"], first["workflowExecution"]);
+    }
+    assert_eq!(pending["count"], 0, "following pages started no other task");
+    let last_page = pages.last().unwrap()["events"].as_array().unwrap();
+    assert_eq!(last_page.last().unwrap()["eventType"], "DecisionTaskStarted");
+}
+
+#[tokio::test]
+async fn decision_task_page_token_is_bound_to_poll() {
+    let world = World::new().await;
+    long_run(&world).await;
+    let first = world
+        .ok("PollForDecisionTask", json!({"taskList": {"name": DECIDERS}}))
+        .await;
+    let token = first["nextPageToken"].clone();
+
+    let other_list = world
+        .fails(
+            "PollForDecisionTask",
+            json!({"taskList": {"name": "other"}, "nextPageToken": token}),
+        )
+        .await;
+    let in_history = world
+        .fails(
+            "GetWorkflowExecutionHistory",
+            json!({"execution": first["workflowExecution"], "nextPageToken": token}),
+        )
+        .await;
+
+    assert_eq!(other_list.code(), "ValidationException");
+    assert_eq!(in_history.code(), "ValidationException");
+}
+
+#[tokio::test]
+async fn history_limit_terminates_the_run() {
+    let world = World::new().await;
+    let run_id = world.start("big").await;
+    let failing_cancels: Vec<Value> = (0..1000)
+        .map(|index| decision("CancelTimer", json!({"timerId": format!("t{index}")})))
+        .collect();
+
+    for _ in 0..30 {
+        let task = world
+            .ok(
+                "PollForDecisionTask",
+                json!({"taskList": {"name": DECIDERS}, "reverseOrder": true, "maximumPageSize": 1}),
+            )
+            .await;
+        if task.get("taskToken").is_none() {
+            break;
+        }
+        world.decide(&task, json!(failing_cancels)).await;
+    }
+    let described = world.describe("big", &run_id).await;
+    let history = world.history("big", &run_id).await;
+
+    assert_eq!(described["executionInfo"]["closeStatus"], "TERMINATED");
+    assert_eq!(
+        attributes(&history, "WorkflowExecutionTerminated"),
+        &json!({"childPolicy": "TERMINATE", "cause": "EVENT_LIMIT_EXCEEDED"})
+    );
+    assert_eq!(history.len(), 25_000);
+    assert_eq!(history.last().unwrap()["eventType"], "WorkflowExecutionTerminated");
+}

@@ -1,0 +1,77 @@
+//! caravan's own SWF endpoint, run in this process: standalone for `caravan local`, or embedded in
+//! the daemon when the config file sets `endpoint_url = local`.
+//!
+//! The endpoint keeps its state in memory, so executions last as long as the process that runs
+//! it. The command-line tools do not embed one: with `endpoint_url = local` they connect to the
+//! endpoint that a daemon or `caravan local` with the same config file runs.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::LocalSettings;
+
+/// A local endpoint serving on this process's runtime.
+pub struct RunningEndpoint {
+    url: String,
+    poll_release: caravan_local::PollRelease,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningEndpoint {
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Makes the endpoint return open and later long polls at once, so that a draining daemon
+    /// does not wait out the poll window. Other requests are still served.
+    pub fn release_polls(&self) {
+        self.poll_release.release();
+    }
+
+    /// Stops serving; open long polls are returned empty.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        match self.task.await {
+            Ok(Ok(())) => tracing::info!("local SWF endpoint stopped"),
+            Ok(Err(error)) => tracing::error!(error = %error, "local SWF endpoint failed"),
+            Err(error) => tracing::error!(error = %error, "local SWF endpoint ended abnormally"),
+        }
+    }
+}
+
+/// Binds the endpoint to the configured address and starts serving.
+pub async fn start(settings: &LocalSettings) -> anyhow::Result<RunningEndpoint> {
+    let endpoint_settings = caravan_local::Settings {
+        listen: settings.listen,
+        poll_window: Duration::from_secs(settings.poll_window_secs),
+        ..caravan_local::Settings::default()
+    };
+    let endpoint = caravan_local::LocalEndpoint::bind(endpoint_settings).await.with_context(|| {
+        format!(
+            "cannot listen on {} for the local SWF endpoint (is another caravan using it? set `listen` in the [local] section)",
+            settings.listen
+        )
+    })?;
+
+    let url = endpoint.url();
+    if !settings.listen.ip().is_loopback() {
+        tracing::warn!(address = %settings.listen, "the local SWF endpoint accepts connections from other machines; it checks no credentials");
+    }
+    tracing::info!(url = %url, poll_window_secs = settings.poll_window_secs, "local SWF endpoint listening");
+
+    let poll_release = endpoint.poll_release();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(endpoint.serve(async move {
+        let _ = stopped.await;
+    }));
+    Ok(RunningEndpoint {
+        url,
+        poll_release,
+        stop,
+        task,
+    })
+}
