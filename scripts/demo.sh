@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the demo workflow end to end on this machine: moto's SWF server on a free loopback port as the
-# endpoint, the caravan daemon with the demo plugin, and the command-line tools driving executions.
-# Nothing talks to AWS: the credentials are dummies and the endpoint is on 127.0.0.1.
+# Runs the demo workflow end to end on this machine: the caravan daemon with the demo plugin and its
+# own SWF endpoint embedded on a free loopback port, and the command-line tools driving executions.
+# Nothing talks to AWS: the endpoint is on 127.0.0.1 and needs no credentials.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,35 +9,29 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "building caravan and the demo plugin"
 cargo build --locked -p caravan -p caravan-demo
-scripts/install-moto.sh
 caravan=$PWD/target/debug/caravan
 
 work=$(mktemp -d)
 daemon=""
-moto=""
 cleanup() {
   [ -n "$daemon" ] && kill "$daemon" 2>/dev/null || true
-  [ -n "$moto" ] && kill "$moto" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
-export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
+# The embedded endpoint needs no credentials; these settings only keep AWS settings of this machine out.
 unset AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_SWF
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-step "starting moto's SWF server on 127.0.0.1:$port"
-.venv/bin/moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
-moto=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.2
+# The first port from 8577 on that nothing listens on.
+port=8577
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+  port=$((port + 1))
 done
 
 config=$work/caravan.ini
-sed -e "s|^endpoint_url = .*|endpoint_url = http://127.0.0.1:$port|" \
+sed -e "s|^listen = .*|listen = 127.0.0.1:$port|" \
     -e "s|^path = .*|path = $PWD/target/debug/libcaravan_demo.so|" config/local.ini >"$config"
 
 wait_for_log() {
@@ -50,14 +44,14 @@ wait_for_log() {
   exit 1
 }
 
-step "caravan domain register -n CaravanDemo --retention-days 1"
-"$caravan" -c "$config" domain register -n CaravanDemo --retention-days 1
-
-step "caravan run (the daemon, with the demo plugin; it registers the Demo workflow type)"
+step "caravan run (the daemon with the demo plugin and the local SWF endpoint on 127.0.0.1:$port)"
 "$caravan" run "$config" 2>"$work/daemon.log" &
 daemon=$!
 wait_for_log "caravan is running"
 sed 's/^/    daemon| /' "$work/daemon.log"
+
+step "caravan domain list (the daemon registered CaravanDemo in its endpoint)"
+"$caravan" -c "$config" domain list
 
 step "caravan start -n Demo -v 0.1 -i demo-1, and demo-2"
 "$caravan" -c "$config" start -n Demo -v 0.1 -i demo-1
