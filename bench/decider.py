@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Decider benchmark: caravan beside the Python caravan 0.2.2 decider, on the same endpoint.
 
-For each framework and workflow variant, this script starts a fresh moto SWF server on a free
-loopback port, registers a domain and the workflow type, starts N executions, then runs one decider
+For each framework and workflow variant, this script starts a fresh endpoint on a free loopback port
+(moto's SWF server, or `caravan local` with --local), registers a domain and the workflow type, starts N executions, then runs one decider
 process until every execution is closed, and checks that all of them COMPLETED. It reports the
 decider's CPU time per decision task (measured from the moment the decider is ready to poll, so
 interpreter and runtime start-up are left out) and its peak resident memory (VmHWM, whole life).
@@ -125,6 +125,32 @@ def completed_count(client, domain, run_ids):
     return completed
 
 
+class LocalEndpoint:
+    """`caravan local`, caravan's own SWF endpoint, on a free loopback port."""
+
+    def __init__(self, caravan, log_folder):
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        config = os.path.join(log_folder, "local-%d.ini" % self.port)
+        with open(config, "w") as out:
+            out.write("[local]\nlisten = 127.0.0.1:%d\n" % self.port)
+        log = open(os.path.join(log_folder, "local-%d.log" % self.port), "w")
+        self.process = subprocess.Popen([caravan, "local", config], stdout=log, stderr=subprocess.STDOUT,
+                                        env=isolated_env(self.url))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit("caravan local did not start on port %d" % self.port)
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
 class KeepAliveProxy:
     """keepalive_proxy.py in front of moto, so that deciders can keep their connections open."""
 
@@ -200,7 +226,7 @@ def run_caravan(args, moto, client, domain, variant, folder):
     while not finished():
         if time.monotonic() - started > args.timeout:
             raise SystemExit("caravan did not finish within %d s; see %s" % (args.timeout, log_path))
-        time.sleep(0.2)
+        time.sleep(0.05)
     wall = time.monotonic() - started
     user_end, system_end = cpu_seconds(process.pid)
     peak = peak_rss_mib(process.pid)
@@ -286,7 +312,7 @@ def measure_canned(args, framework, variant, folder):
 def measure(args, framework, variant, folder):
     if args.canned:
         return measure_canned(args, framework, variant, folder)
-    moto = Moto(args.moto_server, folder)
+    moto = LocalEndpoint(args.caravan, folder) if args.local else Moto(args.moto_server, folder)
     proxy = KeepAliveProxy(moto.port, folder) if args.keepalive else None
     moto.decider_url = proxy.url if proxy else moto.url
     try:
@@ -294,7 +320,10 @@ def measure(args, framework, variant, folder):
         domain = "bench-%s-%s" % (framework, variant)
         run_ids = prepare(client, domain, "bench_%s" % variant, args.n)
         runner = run_caravan if framework == "caravan" else run_python_caravan
+        endpoint_user, endpoint_system = cpu_seconds(moto.process.pid)
         result = runner(args, moto, client, domain, variant, folder)
+        user, system = cpu_seconds(moto.process.pid)
+        result["endpoint_cpu_s"] = user - endpoint_user + system - endpoint_system
         result["completed"] = completed_count(client, domain, run_ids)
     finally:
         if proxy:
@@ -302,6 +331,7 @@ def measure(args, framework, variant, folder):
         moto.stop()
     tasks = args.n * ROUNDS[variant]
     result.update({"framework": framework, "variant": variant, "executions": args.n, "decision_tasks": tasks,
+                   "tasks_per_second": tasks / result["wall_s"],
                    "cpu_ms_per_task": 1000.0 * (result["user_s"] + result["system_s"]) / tasks,
                    "user_ms_per_task": 1000.0 * result["user_s"] / tasks,
                    "system_ms_per_task": 1000.0 * result["system_s"] / tasks})
@@ -322,6 +352,8 @@ def main():
     parser.add_argument("--canned", action="store_true",
                         help="use canned_endpoint.py, which hands out ready tasks at once, instead of moto "
                              "(variant complete only)")
+    parser.add_argument("--local", action="store_true",
+                        help="use `caravan local` (the --caravan binary) as the endpoint instead of moto")
     parser.add_argument("--keepalive", action="store_true",
                         help="put keepalive_proxy.py between the deciders and moto, which closes every connection")
     parser.add_argument("--out", help="write the results as JSON here")
@@ -347,14 +379,28 @@ def main():
                 result = measure(args, framework, variant, folder)
                 results.append(result)
                 print("%-22s %-9s %5d tasks  %7.3f ms CPU/task (user %.3f, system %.3f)  %6.1f MiB peak RSS"
-                      "  %6.1f s  completed %d/%d"
+                      "  %6.1f s  %7.1f tasks/s  completed %d/%d"
                       % (framework, variant, result["decision_tasks"], result["cpu_ms_per_task"],
                          result["user_ms_per_task"], result["system_ms_per_task"], result["peak_rss_mib"],
-                         result["wall_s"], result["completed"], args.n), flush=True)
+                         result["wall_s"], result.get("tasks_per_second", 0.0), result["completed"], args.n),
+                      flush=True)
 
     if len(results) < 2 * len(args.variants.split(",")):
         return
     print()
+    if args.local:
+        print("| variant | decision tasks | caravan tasks/s | Python caravan 0.2.2 tasks/s | rate ratio "
+              "| endpoint CPU ms/task with caravan | with Python |")
+        print("|---|---|---|---|---|---|---|")
+        for variant in args.variants.split(","):
+            rust = next(r for r in results if r["framework"] == "caravan" and r["variant"] == variant)
+            python = next(r for r in results if r["framework"] != "caravan" and r["variant"] == variant)
+            print("| %s | %d | %.0f | %.0f | %.1fx | %.3f | %.3f |"
+                  % (variant, rust["decision_tasks"], rust["tasks_per_second"], python["tasks_per_second"],
+                     rust["tasks_per_second"] / python["tasks_per_second"],
+                     1000.0 * rust["endpoint_cpu_s"] / rust["decision_tasks"],
+                     1000.0 * python["endpoint_cpu_s"] / python["decision_tasks"]))
+        print()
     print("| variant | decision tasks | caravan CPU ms/task | Python caravan 0.2.2 CPU ms/task | CPU ratio "
           "| caravan peak RSS MiB | Python peak RSS MiB |")
     print("|---|---|---|---|---|---|---|")
