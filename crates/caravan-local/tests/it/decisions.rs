@@ -580,7 +580,11 @@ async fn continue_as_new_starts_next_run() {
     assert_eq!(started["input"], "next");
     assert_eq!(started["tagList"], json!(["t"]));
     assert_eq!(task["workflowExecution"]["runId"], new_run.as_str());
+    assert_eq!(task["workflowExecution"]["workflowId"], "w");
     assert_eq!(task["previousStartedEventId"], 0);
+    let new = world.describe("w", &new_run).await;
+    assert_eq!(new["executionInfo"]["executionStatus"], "OPEN");
+    assert_ne!(new_run, old_run);
 }
 
 #[tokio::test]
