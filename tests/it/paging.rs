@@ -96,3 +96,52 @@ fn endless_history_is_dropped(kind: Kind) {
 }
 
 on_both_endpoints!(decider_reads_every_page_in_order, endless_history_is_dropped,);
+
+/// Signals recorded before the decider runs. With the run's other events, the first decision task's
+/// history exceeds 2,500 events, so it spans three pages of at most 1,000 events.
+const LONG_HISTORY_SIGNALS: usize = 2_500;
+
+#[test]
+fn decider_pages_long_local_history() {
+    let endpoint = Endpoint::local();
+    let folder = scratch();
+    let domain = unique_name("long");
+    let swf = Swf::new(&endpoint.url(), &domain);
+    swf.register_domain();
+    swf.register_workflow_type("Probe", "1", "probe");
+
+    let run_id = swf.start("long", "Probe", "1", None);
+    for index in 0..LONG_HISTORY_SIGNALS {
+        swf.signal("long", "NOTHING", &index.to_string());
+    }
+    swf.signal("long", "EVENTS", "-");
+
+    let config = probe_config(folder.path(), &endpoint.url(), &domain, "", "");
+    let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], folder.path(), &[]);
+
+    assert_eq!(
+        swf.wait_closed("long", &run_id, WAIT).as_deref(),
+        Some("COMPLETED"),
+        "{}",
+        daemon.log()
+    );
+    let history = swf.history("long", &run_id);
+    let completed = attributes(&history, "WorkflowExecutionCompleted").expect("completed");
+    // The task that completed the run may follow one that timed out, so its own started event
+    // marks the end of the history it carried.
+    let task_completed_id = completed["decisionTaskCompletedEventId"].as_i64().expect("task id");
+    let started_id = history
+        .iter()
+        .find(|event| event["eventId"] == task_completed_id)
+        .and_then(|event| event["decisionTaskCompletedEventAttributes"]["startedEventId"].as_i64())
+        .expect("the completing decision task's started event");
+    let result = completed["result"].clone();
+    let seen: Vec<i64> = serde_json::from_str::<Vec<Value>>(result.as_str().expect("result"))
+        .expect("result is a JSON array")
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+
+    assert!(started_id > 2_500, "history too short: {started_id} events");
+    assert_eq!(seen, (1..=started_id).collect::<Vec<_>>());
+}

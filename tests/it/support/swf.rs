@@ -106,27 +106,37 @@ impl Swf {
             .expect("SignalWorkflowExecution");
     }
 
-    /// Returns the execution's history events, as SWF returned them.
+    /// Returns the execution's history events, as SWF returned them, following page tokens.
     pub fn history(&self, workflow_id: &str, run_id: &str) -> Vec<Value> {
         let execution = WorkflowExecution::builder()
             .workflow_id(workflow_id)
             .run_id(run_id)
             .build()
             .expect("execution");
-        let raw = RawResponse::default();
-        self.runtime
-            .block_on(
-                self.client
-                    .get_workflow_execution_history()
-                    .domain(&self.domain)
-                    .execution(execution)
-                    .customize()
-                    .interceptor(raw.clone())
-                    .send(),
-            )
-            .expect("GetWorkflowExecutionHistory");
-        let body: Value = serde_json::from_slice(&raw.take().expect("body")).expect("JSON");
-        body["events"].as_array().cloned().unwrap_or_default()
+        let mut events = Vec::new();
+        let mut page_token: Option<String> = None;
+        loop {
+            let raw = RawResponse::default();
+            self.runtime
+                .block_on(
+                    self.client
+                        .get_workflow_execution_history()
+                        .domain(&self.domain)
+                        .execution(execution.clone())
+                        .set_next_page_token(page_token.clone())
+                        .customize()
+                        .interceptor(raw.clone())
+                        .send(),
+                )
+                .expect("GetWorkflowExecutionHistory");
+            let body: Value = serde_json::from_slice(&raw.take().expect("body")).expect("JSON");
+            events.extend(body["events"].as_array().cloned().unwrap_or_default());
+
+            match body["nextPageToken"].as_str() {
+                Some(next) => page_token = Some(next.to_string()),
+                None => return events,
+            }
+        }
     }
 
     /// Returns the execution's `executionInfo`, as SWF returned it.

@@ -263,3 +263,100 @@ impl State {
         self.record(context.exec, EventType::StartChildWorkflowExecutionFailed, attributes);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::Settings;
+    use crate::api;
+    use crate::model::execution::ExecId;
+    use crate::shared::Shared;
+
+    use super::MAX_OPEN_RUNS_PER_DOMAIN;
+
+    async fn call(shared: &Shared, action: &str, body: Value) -> Value {
+        let body = body.to_string();
+        api::handle(shared, action, body.as_bytes())
+            .await
+            .unwrap_or_else(|error| panic!("{action} failed: {error}"))
+    }
+
+    /// Fills the domain's open runs up to the limit with placeholder entries, so that the limit is
+    /// reached without starting 100,000 runs.
+    fn fill_open_runs(shared: &Shared, domain: &str) {
+        shared
+            .with_state(|state| {
+                let open_runs = &mut state.domain_mut(domain)?.open_runs;
+                let mut index = 0_u64;
+                while open_runs.len() < MAX_OPEN_RUNS_PER_DOMAIN {
+                    open_runs.insert(format!("filler-{index}"), ExecId(u64::MAX - index));
+                    index += 1;
+                }
+                Ok(())
+            })
+            .expect("filling the open runs");
+    }
+
+    #[tokio::test]
+    async fn open_workflows_limit_fails_child_start() {
+        let shared = Shared::new(&Settings::default());
+        call(
+            &shared,
+            "RegisterDomain",
+            json!({"name": "d", "workflowExecutionRetentionPeriodInDays": "1"}),
+        )
+        .await;
+        call(
+            &shared,
+            "RegisterWorkflowType",
+            json!({"domain": "d", "name": "W", "version": "1", "defaultTaskList": {"name": "l"},
+                   "defaultExecutionStartToCloseTimeout": "60", "defaultTaskStartToCloseTimeout": "60",
+                   "defaultChildPolicy": "TERMINATE"}),
+        )
+        .await;
+        let run = call(
+            &shared,
+            "StartWorkflowExecution",
+            json!({"domain": "d", "workflowId": "p", "workflowType": {"name": "W", "version": "1"}}),
+        )
+        .await;
+        let task = call(
+            &shared,
+            "PollForDecisionTask",
+            json!({"domain": "d", "taskList": {"name": "l"}}),
+        )
+        .await;
+        fill_open_runs(&shared, "d");
+
+        let start = json!({"domain": "d", "workflowId": "other", "workflowType": {"name": "W", "version": "1"}});
+        let limited_start = api::handle(&shared, "StartWorkflowExecution", start.to_string().as_bytes()).await;
+        call(
+            &shared,
+            "RespondDecisionTaskCompleted",
+            json!({"taskToken": task["taskToken"], "decisions": [{
+                "decisionType": "StartChildWorkflowExecution",
+                "startChildWorkflowExecutionDecisionAttributes": {"workflowId": "c", "workflowType": {"name": "W", "version": "1"}}
+            }]}),
+        )
+        .await;
+        let history = call(
+            &shared,
+            "GetWorkflowExecutionHistory",
+            json!({"domain": "d", "execution": {"workflowId": "p", "runId": run["runId"]}}),
+        )
+        .await;
+
+        let code = limited_start.err().map(|error| error.code());
+        assert_eq!(code, Some("LimitExceededFault"));
+        let failed = history["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .find(|event| event["eventType"] == "StartChildWorkflowExecutionFailed")
+            .expect("StartChildWorkflowExecutionFailed in the history");
+        let attributes = &failed["startChildWorkflowExecutionFailedEventAttributes"];
+        assert_eq!(attributes["cause"], "OPEN_WORKFLOWS_LIMIT_EXCEEDED");
+        assert_eq!(attributes["initiatedEventId"], 0);
+    }
+}

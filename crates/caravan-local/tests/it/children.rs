@@ -205,6 +205,10 @@ async fn terminate_policy_terminates_children() {
         &json!({"childPolicy": "TERMINATE", "cause": "CHILD_POLICY_APPLIED"})
     );
     assert_eq!(
+        attributes(&parent, "WorkflowExecutionTerminated"),
+        &json!({"childPolicy": "TERMINATE", "cause": "OPERATOR_INITIATED"})
+    );
+    assert_eq!(
         parent.last().unwrap()["eventType"],
         "WorkflowExecutionTerminated",
         "a closed parent records nothing more"
@@ -276,4 +280,125 @@ async fn child_that_continues_reports_from_last_run() {
     let completed = attributes(&parent, "ChildWorkflowExecutionCompleted");
     assert_eq!(completed["workflowExecution"]["runId"], last_run);
     assert_eq!(completed["initiatedEventId"], 5);
+}
+
+#[tokio::test]
+async fn child_start_type_and_default_causes() {
+    let world = World::new().await;
+    world
+        .ok("RegisterWorkflowType", json!({"name": "Bare", "version": "1"}))
+        .await;
+    world.register_workflow_type("Old", "1", json!({})).await;
+    world
+        .ok(
+            "DeprecateWorkflowType",
+            json!({"workflowType": {"name": "Old", "version": "1"}}),
+        )
+        .await;
+    let bare = |workflow_id: &str, settings: Value| {
+        let mut attributes = json!({"workflowType": {"name": "Bare", "version": "1"}, "workflowId": workflow_id});
+        crate::support::merge(&mut attributes, settings);
+        decision("StartChildWorkflowExecution", attributes)
+    };
+    let parent_run = world.start("p").await;
+    let task = world.decision_task().await;
+
+    world
+        .decide(
+            &task,
+            json!([
+                decision(
+                    "StartChildWorkflowExecution",
+                    json!({"workflowType": {"name": "Old", "version": "1"}, "workflowId": "old"})
+                ),
+                bare("no-timeout", json!({"taskList": {"name": "t"}})),
+                bare(
+                    "no-task-timeout",
+                    json!({"taskList": {"name": "t"}, "executionStartToCloseTimeout": "60"})
+                ),
+                bare(
+                    "no-policy",
+                    json!({"taskList": {"name": "t"}, "executionStartToCloseTimeout": "60", "taskStartToCloseTimeout": "60"})
+                ),
+            ]),
+        )
+        .await;
+    let parent = world.history("p", &parent_run).await;
+    let open = world
+        .ok(
+            "CountOpenWorkflowExecutions",
+            json!({"startTimeFilter": {"oldestDate": 0}}),
+        )
+        .await;
+
+    let failures: Vec<(&str, &str, i64)> = parent
+        .iter()
+        .filter(|event| event["eventType"] == "StartChildWorkflowExecutionFailed")
+        .map(|event| {
+            let failed = &event["startChildWorkflowExecutionFailedEventAttributes"];
+            (
+                failed["workflowId"].as_str().unwrap(),
+                failed["cause"].as_str().unwrap(),
+                failed["initiatedEventId"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            ("old", "WORKFLOW_TYPE_DEPRECATED", 0),
+            ("no-timeout", "DEFAULT_EXECUTION_START_TO_CLOSE_TIMEOUT_UNDEFINED", 0),
+            ("no-task-timeout", "DEFAULT_TASK_START_TO_CLOSE_TIMEOUT_UNDEFINED", 0),
+            ("no-policy", "DEFAULT_CHILD_POLICY_UNDEFINED", 0),
+        ]
+    );
+    assert!(
+        !event_types(&parent).contains(&"StartChildWorkflowExecutionInitiated".to_string()),
+        "failed checks initiate nothing"
+    );
+    assert_eq!(open["count"], 1, "only the parent runs");
+    assert_eq!(parent.last().unwrap()["eventType"], "DecisionTaskScheduled");
+}
+
+#[tokio::test]
+async fn open_children_limit_is_1000() {
+    let world = World::new().await;
+    let parent_run = world.start("p").await;
+    let task = world.decision_task().await;
+    let decisions: Vec<Value> = (0..1001)
+        .map(|index| start_child(&format!("c{index}"), json!({"taskList": {"name": "children"}})))
+        .collect();
+
+    world.decide(&task, json!(decisions)).await;
+    let parent = world.history("p", &parent_run).await;
+    let described = world.describe("p", &parent_run).await;
+
+    let failed = attributes(&parent, "StartChildWorkflowExecutionFailed");
+    assert_eq!(failed["workflowId"], "c1000");
+    assert_eq!(failed["cause"], "OPEN_CHILDREN_LIMIT_EXCEEDED");
+    assert_eq!(failed["initiatedEventId"], 0);
+    assert_eq!(described["openCounts"]["openChildWorkflowExecutions"], 1000);
+}
+
+#[tokio::test]
+async fn child_terminated_directly_is_reported() {
+    let world = World::new().await;
+    let (parent_run, child_run) = parent_with_child(&world, json!({})).await;
+
+    world
+        .ok(
+            "TerminateWorkflowExecution",
+            json!({"workflowId": "c", "reason": "stop"}),
+        )
+        .await;
+    let parent = world.history("p", &parent_run).await;
+    let described = world.describe("p", &parent_run).await;
+
+    assert_eq!(
+        attributes(&parent, "ChildWorkflowExecutionTerminated"),
+        &json!({"workflowExecution": {"workflowId": "c", "runId": child_run}, "workflowType": {"name": WORKFLOW, "version": "1"},
+                "initiatedEventId": 5, "startedEventId": 6})
+    );
+    assert_eq!(described["openCounts"]["openChildWorkflowExecutions"], 0);
+    assert_eq!(described["executionInfo"]["executionStatus"], "OPEN");
 }

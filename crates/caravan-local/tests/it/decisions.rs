@@ -580,7 +580,11 @@ async fn continue_as_new_starts_next_run() {
     assert_eq!(started["input"], "next");
     assert_eq!(started["tagList"], json!(["t"]));
     assert_eq!(task["workflowExecution"]["runId"], new_run.as_str());
+    assert_eq!(task["workflowExecution"]["workflowId"], "w");
     assert_eq!(task["previousStartedEventId"], 0);
+    let new = world.describe("w", &new_run).await;
+    assert_eq!(new["executionInfo"]["executionStatus"], "OPEN");
+    assert_ne!(new_run, old_run);
 }
 
 #[tokio::test]
@@ -757,5 +761,156 @@ async fn start_at_previous_started_event_skips_old_events() {
     assert_eq!(
         task["events"].as_array().unwrap().last().unwrap()["eventType"],
         "DecisionTaskStarted"
+    );
+}
+
+#[tokio::test]
+async fn every_closing_decision_raced_is_unhandled() {
+    let world = World::new().await;
+    let cases = [
+        (
+            "fail",
+            decision("FailWorkflowExecution", json!({"reason": "r"})),
+            "FailWorkflowExecutionFailed",
+        ),
+        (
+            "cancel",
+            decision("CancelWorkflowExecution", json!({"details": "d"})),
+            "CancelWorkflowExecutionFailed",
+        ),
+        (
+            "continue",
+            decision("ContinueAsNewWorkflowExecution", json!({"input": "next"})),
+            "ContinueAsNewWorkflowExecutionFailed",
+        ),
+    ];
+
+    for (workflow_id, closing, failed_type) in cases {
+        let run_id = world.start(workflow_id).await;
+        let task = world.decision_task().await;
+        world
+            .ok(
+                "SignalWorkflowExecution",
+                json!({"workflowId": workflow_id, "signalName": "late"}),
+            )
+            .await;
+        world.decide(&task, json!([closing])).await;
+        let history = world.history(workflow_id, &run_id).await;
+        let described = world.describe(workflow_id, &run_id).await;
+        let next = world.decision_task().await;
+
+        assert_eq!(
+            attributes(&history, failed_type),
+            &json!({"cause": "UNHANDLED_DECISION", "decisionTaskCompletedEventId": 5}),
+            "{workflow_id}"
+        );
+        assert_eq!(described["executionInfo"]["executionStatus"], "OPEN", "{workflow_id}");
+        assert_eq!(
+            history.last().unwrap()["eventType"],
+            "DecisionTaskScheduled",
+            "{workflow_id}"
+        );
+        assert_eq!(next["workflowExecution"]["runId"], run_id.as_str(), "{workflow_id}");
+        world
+            .decide(&next, json!([decision("CompleteWorkflowExecution", json!({}))]))
+            .await;
+        let closed = world.describe(workflow_id, &run_id).await;
+        assert_eq!(
+            closed["executionInfo"]["closeStatus"], "COMPLETED",
+            "{workflow_id}: the next task may close"
+        );
+    }
+}
+
+#[tokio::test]
+async fn open_timers_limit_is_1000() {
+    let world = World::new().await;
+    let decisions: Vec<Value> = (0..1001)
+        .map(|index| {
+            decision(
+                "StartTimer",
+                json!({"timerId": format!("t{index}"), "startToFireTimeout": "600"}),
+            )
+        })
+        .collect();
+
+    let (run_id, history) = decide_once(&world, "w", json!(decisions)).await;
+    let described = world.describe("w", &run_id).await;
+
+    assert_eq!(
+        attributes(&history, "StartTimerFailed"),
+        &json!({"timerId": "t1000", "cause": "OPEN_TIMERS_LIMIT_EXCEEDED", "decisionTaskCompletedEventId": 4})
+    );
+    assert_eq!(described["openCounts"]["openTimers"], 1000);
+    assert_eq!(history.last().unwrap()["eventType"], "DecisionTaskScheduled");
+}
+
+#[tokio::test]
+async fn external_decisions_to_closed_run_fail() {
+    let world = World::new().await;
+    let target_run = world.start("target").await;
+    world
+        .ok("TerminateWorkflowExecution", json!({"workflowId": "target"}))
+        .await;
+
+    let (_, history) = decide_once(
+        &world,
+        "source",
+        json!([
+            decision(
+                "SignalExternalWorkflowExecution",
+                json!({"workflowId": "target", "runId": target_run, "signalName": "s", "control": "c"})
+            ),
+            decision(
+                "RequestCancelExternalWorkflowExecution",
+                json!({"workflowId": "target", "control": "c"})
+            ),
+        ]),
+    )
+    .await;
+
+    assert_eq!(
+        attributes(&history, "SignalExternalWorkflowExecutionFailed"),
+        &json!({"workflowId": "target", "runId": target_run, "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
+                "initiatedEventId": 5, "decisionTaskCompletedEventId": 4, "control": "c"})
+    );
+    assert_eq!(
+        attributes(&history, "RequestCancelExternalWorkflowExecutionFailed"),
+        &json!({"workflowId": "target", "cause": "UNKNOWN_EXTERNAL_WORKFLOW_EXECUTION",
+                "initiatedEventId": 7, "decisionTaskCompletedEventId": 4, "control": "c"})
+    );
+    assert_eq!(history.last().unwrap()["eventType"], "DecisionTaskScheduled");
+}
+
+#[tokio::test]
+async fn request_cancel_of_closed_activity_fails() {
+    let world = World::new().await;
+    let run_id = world.start("w").await;
+    let task = world.decision_task().await;
+    world.decide(&task, json!([schedule_activity("a1", json!({}))])).await;
+    let activity = world.activity_task().await;
+    world
+        .endpoint
+        .ok(
+            "RespondActivityTaskCompleted",
+            json!({"taskToken": activity["taskToken"]}),
+        )
+        .await;
+    let task = world.decision_task().await;
+
+    world
+        .decide(
+            &task,
+            json!([decision("RequestCancelActivityTask", json!({"activityId": "a1"}))]),
+        )
+        .await;
+    let history = world.history("w", &run_id).await;
+
+    let failed = attributes(&history, "RequestCancelActivityTaskFailed");
+    assert_eq!(failed["activityId"], "a1");
+    assert_eq!(failed["cause"], "ACTIVITY_ID_UNKNOWN");
+    assert!(
+        !event_types(&history).contains(&"ActivityTaskCancelRequested".to_string()),
+        "a closed activity gets no cancel request"
     );
 }

@@ -153,3 +153,91 @@ async fn history_limit_terminates_the_run() {
     assert_eq!(history.len(), 25_000);
     assert_eq!(history.last().unwrap()["eventType"], "WorkflowExecutionTerminated");
 }
+
+/// Polls the long run's decision task with `poll` and follows its page tokens; returns every page.
+async fn decision_task_pages(world: &World, poll: Value) -> Vec<Value> {
+    let mut pages = vec![world.ok("PollForDecisionTask", poll.clone()).await];
+    while let Some(token) = pages.last().unwrap()["nextPageToken"].as_str().map(str::to_string) {
+        let mut next = poll.clone();
+        next["nextPageToken"] = json!(token);
+        pages.push(world.ok("PollForDecisionTask", next).await);
+    }
+    pages
+}
+
+#[tokio::test]
+async fn decision_task_reverse_pages_start_at_started() {
+    let world = World::new().await;
+    long_run(&world).await;
+
+    let pages = decision_task_pages(
+        &world,
+        json!({"taskList": {"name": DECIDERS}, "reverseOrder": true, "maximumPageSize": 1000}),
+    )
+    .await;
+
+    let sizes: Vec<usize> = pages.iter().map(|page| event_ids(page).len()).collect();
+    assert_eq!(sizes, [1000, 1000, 506]);
+    let ids: Vec<i64> = pages.iter().flat_map(event_ids).collect();
+    assert_eq!(ids, (1..=2506).rev().collect::<Vec<_>>());
+    assert_eq!(pages[0]["events"][0]["eventType"], "DecisionTaskStarted");
+    for page in &pages {
+        assert_eq!(page["taskToken"], pages[0]["taskToken"]);
+        assert_eq!(page["startedEventId"], 2506);
+    }
+}
+
+#[tokio::test]
+async fn small_history_pages_reach_the_end() {
+    let world = World::new().await;
+    let run_id = long_run(&world).await;
+    let request = json!({"execution": {"workflowId": "long", "runId": run_id}, "maximumPageSize": 7});
+
+    let mut pages = vec![world.ok("GetWorkflowExecutionHistory", request.clone()).await];
+    while let Some(token) = pages.last().unwrap()["nextPageToken"].as_str().map(str::to_string) {
+        let mut next = request.clone();
+        next["nextPageToken"] = json!(token);
+        pages.push(world.ok("GetWorkflowExecutionHistory", next).await);
+    }
+
+    assert_eq!(pages.len(), 2505_usize.div_ceil(7));
+    assert!(pages.iter().all(|page| event_ids(page).len() <= 7));
+    let ids: Vec<i64> = pages.iter().flat_map(event_ids).collect();
+    assert_eq!(ids, (1..=2505).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn page_size_zero_and_over_1000() {
+    let world = World::new().await;
+    let run_id = long_run(&world).await;
+    let execution = json!({"workflowId": "long", "runId": run_id});
+
+    let zero = world
+        .ok(
+            "GetWorkflowExecutionHistory",
+            json!({"execution": execution, "maximumPageSize": 0}),
+        )
+        .await;
+    let too_large = world
+        .fails(
+            "GetWorkflowExecutionHistory",
+            json!({"execution": execution, "maximumPageSize": 1001}),
+        )
+        .await;
+    let too_large_poll = world
+        .fails(
+            "PollForDecisionTask",
+            json!({"taskList": {"name": DECIDERS}, "maximumPageSize": 1001}),
+        )
+        .await;
+
+    assert_eq!(event_ids(&zero).len(), 1000);
+    assert!(zero["nextPageToken"].is_string());
+    assert_eq!(too_large.code(), "ValidationException");
+    assert!(
+        too_large.message().contains("at 'maximumPageSize'"),
+        "{}",
+        too_large.message()
+    );
+    assert_eq!(too_large_poll.code(), "ValidationException");
+}

@@ -3,13 +3,25 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{DOMAIN, Endpoint, World};
+use hyper::Method;
+
+use crate::support::{DOMAIN, Endpoint, Reply, World};
 
 async fn assert_still_serving(endpoint: &Endpoint) {
     let reply = endpoint
         .call("ListDomains", json!({"registrationStatus": "REGISTERED"}))
         .await;
     assert_eq!(reply.status, 200, "the endpoint stopped serving: {}", reply.body);
+}
+
+/// Checks the awsJson 1.0 error shape: the status, a JSON body with the namespaced `__type` and a
+/// message, and a request id.
+fn assert_error_shape(reply: &Reply, status: u16, wire_type: &str) {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert_eq!(reply.body["__type"], wire_type, "{}", reply.body);
+    assert!(!reply.message().is_empty(), "no message in {}", reply.body);
+    assert_eq!(reply.content_type.as_deref(), Some("application/x-amz-json-1.0"));
+    assert!(reply.request_id.is_some(), "no x-amzn-RequestId header");
 }
 
 #[tokio::test]
@@ -156,11 +168,11 @@ async fn wrong_json_types_are_serialization_exceptions() {
         let reply = world.endpoint.fails(action, body.clone()).await;
 
         assert_eq!(
-            reply.code(),
-            "SerializationException",
+            reply.body["__type"], "com.amazon.coral.service#SerializationException",
             "{action} {body}: {}",
             reply.body
         );
+        assert!(!reply.message().is_empty(), "{action} {body}: no message");
     }
     assert_still_serving(&world.endpoint).await;
 }
@@ -210,14 +222,14 @@ async fn over_long_strings_are_rejected() {
         )
         .await;
 
-    assert_eq!(name.code(), "ValidationException");
+    assert_error_shape(&name, 400, "com.amazon.coral.validate#ValidationException");
     assert!(
         name.message()
             .contains("Member must have length less than or equal to 256"),
         "{}",
         name.message()
     );
-    assert_eq!(input.code(), "ValidationException");
+    assert_error_shape(&input, 400, "com.amazon.coral.validate#ValidationException");
     assert!(input.message().contains("at 'input'"), "{}", input.message());
     assert!(
         input.message().contains("less than or equal to 32768"),
@@ -254,8 +266,7 @@ async fn body_over_1_mib_is_rejected_with_413() {
 
     let reply = endpoint.send(&headers, body).await;
 
-    assert_eq!(reply.status, 413, "{}", reply.body);
-    assert_eq!(reply.code(), "RequestEntityTooLargeException");
+    assert_error_shape(&reply, 413, "com.amazon.coral.service#RequestEntityTooLargeException");
     assert_still_serving(&endpoint).await;
 }
 
@@ -279,8 +290,41 @@ async fn empty_body_counts_as_empty_object() {
         .send(&[("x-amz-target", "SimpleWorkflowService.ListDomains")], "")
         .await;
 
-    assert_eq!(reply.status, 400);
-    assert_eq!(reply.code(), "ValidationException", "{}", reply.body);
+    assert_error_shape(&reply, 400, "com.amazon.coral.validate#ValidationException");
+    assert!(
+        reply.message().contains("Value null at 'registrationStatus'"),
+        "{}",
+        reply.message()
+    );
+    assert_still_serving(&endpoint).await;
+}
+
+#[tokio::test]
+async fn request_without_headers_is_unknown_operation() {
+    let endpoint = Endpoint::start().await;
+
+    let reply = endpoint.send(&[], "{}").await;
+
+    assert_error_shape(&reply, 400, "com.amazon.coral.service#UnknownOperationException");
+    assert_still_serving(&endpoint).await;
+}
+
+#[tokio::test]
+async fn non_post_request_is_routed_by_target() {
+    let endpoint = Endpoint::start().await;
+    let target = [("x-amz-target", "SimpleWorkflowService.ListDomains")];
+
+    let bare_get = endpoint.send_with_method(Method::GET, &[], "").await;
+    let get_without_body = endpoint.send_with_method(Method::GET, &target, "").await;
+    let put = endpoint
+        .send_with_method(Method::PUT, &target, r#"{"registrationStatus": "REGISTERED"}"#)
+        .await;
+
+    assert_error_shape(&bare_get, 400, "com.amazon.coral.service#UnknownOperationException");
+    assert_error_shape(&get_without_body, 400, "com.amazon.coral.validate#ValidationException");
+    assert_eq!(put.status, 200, "the method is not checked: {}", put.body);
+    assert_eq!(put.body, json!({"domainInfos": []}));
+    assert_still_serving(&endpoint).await;
 }
 
 #[tokio::test]

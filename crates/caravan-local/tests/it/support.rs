@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use caravan_local::{LocalEndpoint, PollRelease, Settings};
 use http_body_util::{BodyExt, Full};
-use hyper::Request;
+use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -101,8 +101,13 @@ impl Endpoint {
         }
     }
 
-    /// Sends a request with any headers and body.
+    /// Sends a POST request with any headers and body.
     pub async fn send(&self, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
+        self.send_with_method(Method::POST, headers, body).await
+    }
+
+    /// Sends a request with any method, headers and body.
+    pub async fn send_with_method(&self, method: Method, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
         let stream = TcpStream::connect(self.address)
             .await
             .expect("connecting to the endpoint");
@@ -111,7 +116,10 @@ impl Endpoint {
             .expect("HTTP handshake");
         tokio::spawn(connection);
 
-        let mut request = Request::post("/").header("host", self.address.to_string());
+        let mut request = Request::builder()
+            .method(method)
+            .uri("/")
+            .header("host", self.address.to_string());
         for (name, value) in headers {
             request = request.header(*name, *value);
         }

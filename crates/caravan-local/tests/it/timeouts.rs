@@ -324,3 +324,213 @@ async fn execution_timeout_applies_child_policy() {
         "TIMED_OUT"
     );
 }
+
+#[tokio::test]
+async fn child_timeout_is_reported_to_parent() {
+    let world = World::new().await;
+    let parent_run = world.start("p").await;
+    let task = world.decision_task().await;
+    world
+        .decide(
+            &task,
+            json!([decision(
+                "StartChildWorkflowExecution",
+                json!({"workflowType": {"name": WORKFLOW, "version": "1"}, "workflowId": "c", "executionStartToCloseTimeout": "1", "childPolicy": "ABANDON"})
+            )]),
+        )
+        .await;
+
+    wait_ms(1_300).await;
+    let parent = world.history("p", &parent_run).await;
+    let child_run = attributes(&parent, "ChildWorkflowExecutionStarted")["workflowExecution"]["runId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let child = world.history("c", &child_run).await;
+    let described = world.describe("p", &parent_run).await;
+
+    assert_eq!(
+        attributes(&parent, "ChildWorkflowExecutionTimedOut"),
+        &json!({"workflowExecution": {"workflowId": "c", "runId": child_run}, "workflowType": {"name": WORKFLOW, "version": "1"},
+                "timeoutType": "START_TO_CLOSE", "initiatedEventId": 5, "startedEventId": 6})
+    );
+    assert_eq!(
+        attributes(&child, "WorkflowExecutionTimedOut"),
+        &json!({"timeoutType": "START_TO_CLOSE", "childPolicy": "ABANDON"})
+    );
+    assert_about_one_second(&child[0], child.last().unwrap());
+    assert_eq!(described["executionInfo"]["executionStatus"], "OPEN");
+    assert_eq!(described["openCounts"]["openChildWorkflowExecutions"], 0);
+    let next = world.decision_task().await;
+    assert_eq!(
+        next["workflowExecution"]["workflowId"], "p",
+        "the child's task was dropped"
+    );
+    let seen = event_types(next["events"].as_array().unwrap());
+    assert!(
+        seen.contains(&"ChildWorkflowExecutionTimedOut".to_string()),
+        "the parent's pending task shows the timeout: {seen:?}"
+    );
+}
+
+#[tokio::test]
+async fn execution_timeout_revokes_started_task() {
+    let world = World::new().await;
+    let run_id = world
+        .start_with("w", json!({"executionStartToCloseTimeout": "1"}))
+        .await;
+    let task = world.decision_task().await;
+
+    wait_ms(1_300).await;
+    let late = world
+        .endpoint
+        .fails(
+            "RespondDecisionTaskCompleted",
+            json!({"taskToken": task["taskToken"], "decisions": [decision("CompleteWorkflowExecution", json!({}))]}),
+        )
+        .await;
+    let history = world.history("w", &run_id).await;
+    let described = world.describe("w", &run_id).await;
+
+    assert_eq!(late.code(), "UnknownResourceFault");
+    assert_eq!(
+        event_types(&history),
+        [
+            "WorkflowExecutionStarted",
+            "DecisionTaskScheduled",
+            "DecisionTaskStarted",
+            "WorkflowExecutionTimedOut"
+        ]
+    );
+    assert_eq!(described["executionInfo"]["closeStatus"], "TIMED_OUT");
+    assert_about_one_second(&history[0], &history[3]);
+}
+
+#[tokio::test]
+async fn execution_timeout_requests_child_cancel() {
+    let world = World::new().await;
+    world
+        .start_with(
+            "p",
+            json!({"executionStartToCloseTimeout": "1", "childPolicy": "REQUEST_CANCEL"}),
+        )
+        .await;
+    let task = world.decision_task().await;
+    world
+        .decide(
+            &task,
+            json!([decision(
+                "StartChildWorkflowExecution",
+                json!({"workflowType": {"name": WORKFLOW, "version": "1"}, "workflowId": "c"})
+            )]),
+        )
+        .await;
+    let child = world.decision_task().await;
+    let child_run = child["workflowExecution"]["runId"].as_str().unwrap().to_string();
+
+    wait_ms(1_300).await;
+    let child_history = world.history("c", &child_run).await;
+    let described = world.describe("c", &child_run).await;
+
+    assert_eq!(
+        attributes(&child_history, "WorkflowExecutionCancelRequested"),
+        &json!({"cause": "CHILD_POLICY_APPLIED"})
+    );
+    assert_eq!(described["executionInfo"]["executionStatus"], "OPEN");
+    assert_eq!(described["executionInfo"]["cancelRequested"], true);
+}
+
+#[tokio::test]
+async fn decision_start_to_close_on_sticky_list_reverts() {
+    let world = World::new().await;
+    let run_id = world.start_with("w", json!({"taskStartToCloseTimeout": "1"})).await;
+    let task = world.decision_task().await;
+    world
+        .endpoint
+        .ok("RespondDecisionTaskCompleted", json!({"taskToken": task["taskToken"], "taskList": {"name": "sticky"}, "taskListScheduleToStartTimeout": "60"}))
+        .await;
+    world
+        .ok("SignalWorkflowExecution", json!({"workflowId": "w", "signalName": "s"}))
+        .await;
+    let sticky = world.decision_task_on("sticky").await;
+
+    wait_ms(1_300).await;
+    let history = world.history("w", &run_id).await;
+    let retry = world.decision_task().await;
+
+    assert_eq!(sticky["workflowExecution"]["runId"], run_id.as_str());
+    assert_eq!(
+        attributes(&history, "DecisionTaskTimedOut")["timeoutType"],
+        "START_TO_CLOSE"
+    );
+    assert_eq!(
+        attributes(&history, "DecisionTaskScheduled")["taskList"],
+        json!({"name": DECIDERS}),
+        "the task after the timeout goes to the run's own list"
+    );
+    assert_eq!(retry["workflowExecution"]["runId"], run_id.as_str());
+}
+
+#[tokio::test]
+async fn timer_fired_during_task_is_unhandled() {
+    let world = World::new().await;
+    let run_id = world.start("w").await;
+    let task = world.decision_task().await;
+    world
+        .decide(
+            &task,
+            json!([decision(
+                "StartTimer",
+                json!({"timerId": "t", "startToFireTimeout": "1"})
+            )]),
+        )
+        .await;
+    world
+        .ok("SignalWorkflowExecution", json!({"workflowId": "w", "signalName": "s"}))
+        .await;
+    let task = world.decision_task().await;
+
+    wait_ms(1_300).await;
+    world
+        .decide(
+            &task,
+            json!([
+                decision("CancelTimer", json!({"timerId": "t"})),
+                decision("CompleteWorkflowExecution", json!({}))
+            ]),
+        )
+        .await;
+    let history = world.history("w", &run_id).await;
+
+    assert_eq!(
+        &event_types(&history)[8..],
+        [
+            "TimerFired",
+            "DecisionTaskCompleted",
+            "CancelTimerFailed",
+            "CompleteWorkflowExecutionFailed",
+            "DecisionTaskScheduled"
+        ]
+    );
+    assert_eq!(attributes(&history, "CancelTimerFailed")["cause"], "TIMER_ID_UNKNOWN");
+    assert_eq!(
+        attributes(&history, "CompleteWorkflowExecutionFailed")["cause"],
+        "UNHANDLED_DECISION"
+    );
+}
+
+#[tokio::test]
+async fn activity_schedule_to_close_before_start() {
+    let world = World::new().await;
+    let run_id = run_with_activity(&world, json!({"scheduleToCloseTimeout": "1"})).await;
+
+    wait_ms(1_300).await;
+    let history = world.history("w", &run_id).await;
+    let described = world.describe("w", &run_id).await;
+
+    assert_eq!(
+        attributes(&history, "ActivityTaskTimedOut"),
+        &json!({"timeoutType": "SCHEDULE_TO_CLOSE", "scheduledEventId": 5, "startedEventId": 0})
+    );
+    assert_eq!(described["openCounts"]["openActivityTasks"], 0);
+}

@@ -217,3 +217,23 @@ async fn bad_defaults_are_rejected() {
     assert_eq!(no_none.code(), "ValidationException");
     assert_eq!(over_a_year.code(), "ValidationException");
 }
+
+#[tokio::test]
+async fn list_activity_types_pages() {
+    let world = World::new().await;
+    for name in ["A", "B", "C"] {
+        world
+            .ok("RegisterActivityType", json!({"name": name, "version": "1"}))
+            .await;
+    }
+    let request = json!({"registrationStatus": "REGISTERED", "maximumPageSize": 3});
+
+    let first = world.ok("ListActivityTypes", request.clone()).await;
+    let mut next = request;
+    next["nextPageToken"] = first["nextPageToken"].clone();
+    let second = world.ok("ListActivityTypes", next).await;
+
+    assert_eq!(names(&first), ["A/1", "B/1", "C/1"]);
+    assert_eq!(names(&second), [format!("{ACTIVITY}/1")]);
+    assert!(second.get("nextPageToken").is_none());
+}

@@ -219,3 +219,32 @@ async fn pending_task_counts() {
     assert_eq!(activities, json!({"count": 2}));
     assert_eq!(unknown_list, json!({"count": 0}));
 }
+
+#[tokio::test]
+async fn list_closed_pages_in_both_orders() {
+    let world = World::new().await;
+    three_runs(&world).await;
+    for workflow_id in ["a", "b", "c"] {
+        world
+            .ok("TerminateWorkflowExecution", json!({"workflowId": workflow_id}))
+            .await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let newest_first = json!({"closeTimeFilter": {"oldestDate": 0}, "maximumPageSize": 2});
+    let oldest_first = json!({"closeTimeFilter": {"oldestDate": 0}, "maximumPageSize": 2, "reverseOrder": true});
+
+    let first = world.ok("ListClosedWorkflowExecutions", newest_first.clone()).await;
+    let mut next = newest_first;
+    next["nextPageToken"] = first["nextPageToken"].clone();
+    let second = world.ok("ListClosedWorkflowExecutions", next).await;
+    let reversed = world.ok("ListClosedWorkflowExecutions", oldest_first.clone()).await;
+    let mut next = oldest_first;
+    next["nextPageToken"] = reversed["nextPageToken"].clone();
+    let reversed_second = world.ok("ListClosedWorkflowExecutions", next).await;
+
+    assert_eq!(workflow_ids(&first), ["c", "b"]);
+    assert_eq!(workflow_ids(&second), ["a"]);
+    assert!(second.get("nextPageToken").is_none());
+    assert_eq!(workflow_ids(&reversed), ["a", "b"]);
+    assert_eq!(workflow_ids(&reversed_second), ["c"]);
+}
