@@ -116,7 +116,8 @@
 //! - Once all decisions of the response are applied, each scheduled function starts: the endpoint
 //!   records `LambdaFunctionStarted` and runs `sh -c COMMAND`, so a command may be a pipeline, with
 //!   the decision's `input` on stdin, in [`Settings::lambda_working_dir`] (the endpoint's own
-//!   working directory when unset). Each command runs in a process group of its own.
+//!   working directory when unset) and with the endpoint's environment. Each command runs in a
+//!   process group of its own.
 //! - A run whose Lambda role is not shaped like an IAM role ARN,
 //!   `arn:PARTITION:iam::ACCOUNT:role/NAME`, records `StartLambdaFunctionFailed` with cause
 //!   ASSUME_ROLE_FAILED instead. A name with no
