@@ -124,8 +124,8 @@ async fn run_function(shared: Arc<Shared>, working_dir: Option<Arc<PathBuf>>, la
     });
 }
 
-/// Runs `sh -c command` with `input` on stdin and returns the outcome.
-pub(crate) async fn run_command(command: &str, input: Option<String>, working_dir: Option<&Path>) -> FunctionOutcome {
+/// Builds `sh -c command` with piped standard streams, in a process group of its own.
+fn shell_command(command: &str, working_dir: Option<&Path>) -> Command {
     let mut process = Command::new("sh");
     process
         .arg("-c")
@@ -138,8 +138,12 @@ pub(crate) async fn run_command(command: &str, input: Option<String>, working_di
     if let Some(folder) = working_dir {
         process.current_dir(folder);
     }
+    process
+}
 
-    let mut child = match process.spawn() {
+/// Runs `sh -c command` with `input` on stdin and returns the outcome.
+pub(crate) async fn run_command(command: &str, input: Option<String>, working_dir: Option<&Path>) -> FunctionOutcome {
+    let mut child = match shell_command(command, working_dir).spawn() {
         Ok(child) => child,
         Err(error) => {
             warn!(command, %error, "a Lambda function's command could not be started");

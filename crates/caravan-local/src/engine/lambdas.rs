@@ -44,7 +44,7 @@ pub(crate) struct LambdaFunctions {
 }
 
 impl LambdaFunctions {
-    pub(crate) fn new(commands: BTreeMap<String, String>, launches: mpsc::UnboundedSender<Launch>) -> Self {
+    pub(crate) fn new(commands: BTreeMap<String, String>, launches: mpsc::UnboundedSender<Launch>) -> LambdaFunctions {
         LambdaFunctions {
             commands,
             launches,

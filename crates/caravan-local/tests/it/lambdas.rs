@@ -256,3 +256,27 @@ async fn endpoint_shutdown_kills_the_running_function() {
     assert!(!marker.exists(), "the command outlived the endpoint");
     let _ = std::fs::remove_file(&started);
 }
+
+#[tokio::test]
+async fn open_function_limit_is_1000() {
+    // Functions without a command fail to start, so none of them runs, but all 1,001 are open
+    // while the decisions are applied.
+    let world = world_with(&[]).await;
+    let decisions: Vec<Value> = (0..1_001)
+        .map(|index| schedule(&format!("f{index}"), "missing", json!({})))
+        .collect();
+    let run_id = start_and_decide(&world, "w", json!(decisions)).await;
+
+    let history = world.history("w", &run_id).await;
+
+    let scheduled = history
+        .iter()
+        .filter(|event| event["eventType"] == "LambdaFunctionScheduled")
+        .count();
+    assert_eq!(scheduled, 1_000);
+    assert_eq!(
+        attributes(&history, "ScheduleLambdaFunctionFailed"),
+        &json!({"id": "f1000", "name": "missing", "cause": "OPEN_LAMBDA_FUNCTIONS_LIMIT_EXCEEDED",
+                "decisionTaskCompletedEventId": 4})
+    );
+}
