@@ -352,6 +352,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn unread_input_is_no_error() {
+        let input = "x".repeat(MAX_DATA_CHARS);
+
+        let outcome = run_command("printf done", Some(input), None).await;
+
+        assert_eq!(
+            outcome,
+            FunctionOutcome::Completed {
+                result: "done".to_string()
+            }
+        );
+    }
+
+    #[tokio::test]
     async fn signal_death_names_the_signal() {
         let outcome = run_command("kill -9 $$", None, None).await;
 

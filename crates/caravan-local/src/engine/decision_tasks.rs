@@ -182,7 +182,7 @@ impl State {
 
     /// Completes a started decision task: records `DecisionTaskCompleted`, applies the decisions in order
     /// and schedules the next task if events arrived meanwhile or a decision failed. Then it starts the
-    /// Lambda functions that the decisions scheduled, because SWF records their start after the decisions.
+    /// Lambda functions that the decisions scheduled, so that each start follows every decision's events.
     pub(crate) fn complete_decision_task(&mut self, token: &str, response: DecisionResponse) -> Result<(), ApiError> {
         let (id, scheduled_event_id, started_event_id) = self.started_decision_task(token)?;
         self.revoke_token(token);
