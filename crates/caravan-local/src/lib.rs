@@ -73,7 +73,15 @@
 //!   nor the activity type sets a heartbeat timeout, like the other settings (`NONE` is a setting).
 //! - ScheduleLambdaFunction in a run without a Lambda role records `ScheduleLambdaFunctionFailed`
 //!   with cause LAMBDA_SERVICE_NOT_AVAILABLE_IN_REGION. SWF documents the failure but not its cause,
-//!   and this is the closest of the four causes it defines. Lambda functions are described below.
+//!   and this is the closest of the four causes it defines.
+//! - A Lambda function name with no configured command records `LambdaFunctionScheduled`, then
+//!   `StartLambdaFunctionFailed` without a cause (SWF defines only ASSUME_ROLE_FAILED) and with a
+//!   message that names the function. The endpoint logs a warning, once per name.
+//! - A run whose Lambda role is not shaped like an IAM role ARN,
+//!   `arn:PARTITION:iam::ACCOUNT:role/NAME`, records `StartLambdaFunctionFailed` with cause
+//!   ASSUME_ROLE_FAILED, because no real role could be assumed.
+//! - A Lambda command whose stdout is longer than 32,768 characters, SWF's limit for a result, fails
+//!   with a reason that says so; the output is not cut. "Lambda functions" below has the rest.
 //! - Children of a parent that completes, fails, is canceled or continues as new keep running, and
 //!   their close is reported nowhere. The child policy applies only when the parent is terminated or
 //!   times out. A child that continues as new stays its parent's child: the parent records one
@@ -118,15 +126,10 @@
 //!   the decision's `input` on stdin, in [`Settings::lambda_working_dir`] (the endpoint's own
 //!   working directory when unset) and with the endpoint's environment. Each command runs in a
 //!   process group of its own.
-//! - A run whose Lambda role is not shaped like an IAM role ARN,
-//!   `arn:PARTITION:iam::ACCOUNT:role/NAME`, records `StartLambdaFunctionFailed` with cause
-//!   ASSUME_ROLE_FAILED instead. A name with no
-//!   configured command records `StartLambdaFunctionFailed` with no cause (SWF defines only
-//!   ASSUME_ROLE_FAILED) and a message naming the function, and the endpoint logs a warning, once
-//!   per name.
+//!   A run without a usable role or a name without a command records `StartLambdaFunctionFailed`
+//!   instead, as the list above says.
 //! - Exit status 0 records `LambdaFunctionCompleted` with stdout as `result`, byte for byte (invalid
-//!   UTF-8 becomes U+FFFD). Stdout longer than 32,768 characters, SWF's limit for a result, fails the
-//!   function instead of being cut.
+//!   UTF-8 becomes U+FFFD), unless it is over the result limit.
 //! - Any other exit, or death by a signal, records `LambdaFunctionFailed` with a `reason` that names
 //!   the exit status or the signal, and the last 32,768 characters of stderr as `details` (left out
 //!   when stderr is empty). A command that cannot be started, for example because the working
@@ -186,8 +189,8 @@ pub struct Settings {
     /// Region in domain ARNs.
     pub region: String,
     /// Lambda functions: function name to the shell command that runs it. The endpoint runs
-    /// `sh -c COMMAND` for each started function, so a command may be a pipeline; see "Lambda
-    /// functions" in the crate documentation.
+    /// `sh -c COMMAND` for each started function, so a command may be a pipeline. The crate
+    /// documentation's "Lambda functions" section has the details.
     pub lambda_functions: BTreeMap<String, String>,
     /// Working directory of the Lambda commands; `None` keeps the endpoint process's own.
     pub lambda_working_dir: Option<PathBuf>,
