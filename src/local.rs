@@ -48,6 +48,8 @@ pub async fn start(settings: &LocalSettings) -> anyhow::Result<RunningEndpoint> 
     let endpoint_settings = caravan_local::Settings {
         listen: settings.listen,
         poll_window: Duration::from_secs(settings.poll_window_secs),
+        lambda_functions: settings.lambda_functions.clone(),
+        lambda_working_dir: settings.lambda_working_dir.clone(),
         ..caravan_local::Settings::default()
     };
     let endpoint = caravan_local::LocalEndpoint::bind(endpoint_settings).await.with_context(|| {
@@ -61,7 +63,12 @@ pub async fn start(settings: &LocalSettings) -> anyhow::Result<RunningEndpoint> 
     if !settings.listen.ip().is_loopback() {
         tracing::warn!(address = %settings.listen, "the local SWF endpoint accepts connections from other machines; it checks no credentials");
     }
-    tracing::info!(url = %url, poll_window_secs = settings.poll_window_secs, "local SWF endpoint listening");
+    tracing::info!(
+        url = %url,
+        poll_window_secs = settings.poll_window_secs,
+        lambda_functions = settings.lambda_functions.len(),
+        "local SWF endpoint listening"
+    );
 
     let poll_release = endpoint.poll_release();
     let (stop, stopped) = oneshot::channel::<()>();

@@ -83,6 +83,18 @@
 //! or control characters (U+0000 to U+001F and U+007F to U+009F), must not start or end with
 //! whitespace, and must not be the literal `arn`.
 //!
+//! ## `[lambda:NAME]`: a Lambda function of the local endpoint
+//!
+//! `NAME` is the Lambda function name that ScheduleLambdaFunction decisions use, 1 to 64
+//! characters, as SWF accepts. The sections are read with `[local]`, for `caravan local` and the
+//! endpoint that `endpoint_url = local` embeds.
+//!
+//! | Key | Default | Meaning |
+//! |-----|---------|---------|
+//! | `command` | required | Shell command that runs the function. The endpoint runs it with `sh -c` in the config file's folder, with the decision's input on stdin, and records its stdout as the result. Indented lines below the key continue the command. |
+//!
+//! The decision's `startToCloseTimeout` bounds the command, so the section has no timeout key.
+//!
 //! ## Logging sections
 //!
 //! The sections of Python's logging configuration, `[loggers]`, `[handlers]`, `[formatters]`,
@@ -139,6 +151,7 @@ mod interpolation;
 mod sections;
 mod values;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
@@ -209,13 +222,18 @@ pub const DEFAULT_LOCAL_LISTEN: &str = "127.0.0.1:8577";
 pub const DEFAULT_POLL_WINDOW_SECS: u64 = 60;
 pub const POLL_WINDOW_SECS_RANGE: RangeInclusive<u64> = 1..=60;
 
-/// Settings of caravan's local SWF endpoint: the `[local]` section.
+/// Settings of caravan's local SWF endpoint: the `[local]` and `[lambda:NAME]` sections.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalSettings {
     /// Address the endpoint listens on, and that the tools connect to.
     pub listen: std::net::SocketAddr,
     /// How long an empty long poll is held, in seconds.
     pub poll_window_secs: u64,
+    /// Lambda functions from the `[lambda:NAME]` sections: function name to shell command.
+    pub lambda_functions: BTreeMap<String, String>,
+    /// Working directory of the Lambda commands: the config file's folder, or `None` when no
+    /// `[lambda:NAME]` section sets a command.
+    pub lambda_working_dir: Option<PathBuf>,
 }
 
 impl Default for LocalSettings {
@@ -225,6 +243,8 @@ impl Default for LocalSettings {
                 .parse()
                 .unwrap_or(std::net::SocketAddr::from(([127, 0, 0, 1], 8577))),
             poll_window_secs: DEFAULT_POLL_WINDOW_SECS,
+            lambda_functions: BTreeMap::new(),
+            lambda_working_dir: None,
         }
     }
 }

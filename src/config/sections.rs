@@ -15,6 +15,7 @@ pub const GLOBAL_SECTION: &str = "caravan";
 pub const PLUGIN_PREFIX: &str = "plugin:";
 pub const DECIDER_PREFIX: &str = "decider:";
 pub const LOCAL_SECTION: &str = "local";
+pub const LAMBDA_PREFIX: &str = "lambda:";
 
 const GLOBAL_KEYS: [&str; 7] = [
     "region",
@@ -27,6 +28,10 @@ const GLOBAL_KEYS: [&str; 7] = [
 ];
 const PLUGIN_KEYS: [&str; 1] = ["path"];
 const LOCAL_KEYS: [&str; 2] = ["listen", "poll_window_secs"];
+const LAMBDA_KEYS: [&str; 1] = ["command"];
+
+/// Maximum length of a Lambda function name in SWF's ScheduleLambdaFunction decision, in characters.
+const MAX_LAMBDA_NAME_CHARS: usize = 64;
 const DECIDER_KEYS: [&str; 5] = ["domain", "task_list", "plugins", "pollers", "failed_decision_policy"];
 
 /// Sections of Python's `logging.config.fileConfig` format, by exact name or by prefix.
@@ -34,12 +39,13 @@ const LOGGING_SECTIONS: [&str; 3] = ["loggers", "handlers", "formatters"];
 const LOGGING_PREFIXES: [&str; 3] = ["logger_", "handler_", "formatter_"];
 
 /// Section name shapes offered when a section is unknown, for the did-you-mean hint.
-const KNOWN_SECTION_NAMES: [&str; 8] = [
+const KNOWN_SECTION_NAMES: [&str; 9] = [
     "caravan",
     "local",
     "DEFAULT",
     "plugin:NAME",
     "decider:NAME",
+    "lambda:NAME",
     "loggers",
     "handlers",
     "formatters",
@@ -56,6 +62,7 @@ enum SectionKind<'a> {
     Local,
     Plugin(&'a str),
     Decider(&'a str),
+    Lambda(&'a str),
     Logging,
     Unknown,
 }
@@ -73,6 +80,9 @@ fn classify(name: &str) -> SectionKind<'_> {
     if let Some(decider) = name.strip_prefix(DECIDER_PREFIX) {
         return SectionKind::Decider(decider.trim());
     }
+    if let Some(function) = name.strip_prefix(LAMBDA_PREFIX) {
+        return SectionKind::Lambda(function.trim());
+    }
 
     let logging = LOGGING_SECTIONS.contains(&name) || LOGGING_PREFIXES.iter().any(|prefix| name.starts_with(prefix));
     if logging {
@@ -88,6 +98,7 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
     let mut local = LocalSettings::default();
     let mut plugin_sections = Vec::new();
     let mut decider_sections = Vec::new();
+    let mut lambda_sections = Vec::new();
 
     for section in document.sections() {
         match classify(section.name()) {
@@ -95,6 +106,7 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
             SectionKind::Local => local = read_local(&mut Reader::new(document, section, &mut errors)),
             SectionKind::Plugin(name) => plugin_sections.push((section, name)),
             SectionKind::Decider(name) => decider_sections.push((section, name)),
+            SectionKind::Lambda(name) => lambda_sections.push((section, name)),
             // NOTE: logging configuration from these sections is not implemented yet, so they
             // are accepted and their keys are not checked.
             SectionKind::Logging => {}
@@ -122,6 +134,8 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
         }
     }
 
+    read_lambda_functions(document, &lambda_sections, &mut local, &mut errors);
+
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -134,7 +148,8 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
     })
 }
 
-/// Reads only `[caravan]`, for the command-line tools, which need no plugins or deciders.
+/// Reads only `[caravan]` and the local endpoint's `[local]` and `[lambda:NAME]`, for the
+/// command-line tools and `caravan local`, which need no plugins or deciders.
 pub fn read_global_only(document: &Document) -> Result<Global, Vec<ConfigError>> {
     let mut errors = Vec::new();
     let mut global = match document.section(GLOBAL_SECTION) {
@@ -144,6 +159,14 @@ pub fn read_global_only(document: &Document) -> Result<Global, Vec<ConfigError>>
     if let Some(section) = document.section(LOCAL_SECTION) {
         global.local = read_local(&mut Reader::new(document, section, &mut errors));
     }
+    let lambda_sections: Vec<(&Section, &str)> = document
+        .sections()
+        .filter_map(|section| match classify(section.name()) {
+            SectionKind::Lambda(name) => Some((section, name)),
+            _ => None,
+        })
+        .collect();
+    read_lambda_functions(document, &lambda_sections, &mut global.local, &mut errors);
 
     if !errors.is_empty() {
         return Err(errors);
@@ -164,6 +187,36 @@ fn read_local(reader: &mut Reader) -> LocalSettings {
                 values::parse_integer(text, &POLL_WINDOW_SECS_RANGE)
             })
             .unwrap_or(defaults.poll_window_secs),
+        ..defaults
+    }
+}
+
+/// Reads the `[lambda:NAME]` sections into the local endpoint's settings. Their commands run in the
+/// config file's folder.
+fn read_lambda_functions(
+    document: &Document,
+    sections: &[(&Section, &str)],
+    local: &mut LocalSettings,
+    errors: &mut Vec<ConfigError>,
+) {
+    let names = check_names(document, sections, "lambda", errors);
+    for (section, name) in sections {
+        if !names.contains(name) {
+            continue;
+        }
+        let reader = &mut Reader::new(document, section, errors);
+        reader.check_keys(&LAMBDA_KEYS, "[lambda:NAME]");
+        let hint = "add 'command = ...' with the shell command that runs the function; it gets the \
+                    decision's input on stdin and its stdout is the result";
+        if let Some((command, _)) = reader.required_text("command", hint) {
+            // A command that starts on the line below its key begins with a new line, which is dropped.
+            local
+                .lambda_functions
+                .insert(name.to_string(), command.trim().to_string());
+        }
+    }
+    if !sections.is_empty() {
+        local.lambda_working_dir = document.path().parent().map(Path::to_path_buf);
     }
 }
 
@@ -366,7 +419,7 @@ fn check_task_list_owner(
     Some(ConfigError::new(Some(reader.document.location(section.line())), message).with_hint(hint))
 }
 
-/// Checks the names after `plugin:` or `decider:` and returns the valid, unique ones.
+/// Checks the names after `plugin:`, `decider:` or `lambda:` and returns the valid, unique ones.
 fn check_names<'a>(
     document: &Document,
     sections: &[(&Section, &'a str)],
@@ -386,11 +439,18 @@ fn check_names<'a>(
                 quote(name),
                 escape(section.name())
             ))
+        } else if kind == "lambda" && name.chars().count() > MAX_LAMBDA_NAME_CHARS {
+            Some(format!(
+                "invalid Lambda function name {} in [{}]: SWF accepts function names of 1 to {MAX_LAMBDA_NAME_CHARS} characters",
+                quote(name),
+                escape(section.name())
+            ))
         } else {
             None
         };
         if let Some(message) = problem {
-            let hint = format!("name the section as in [{kind}:main]");
+            let example = if kind == "lambda" { "resize" } else { "main" };
+            let hint = format!("name the section as in [{kind}:{example}]");
             errors.push(ConfigError::new(location, message).with_hint(hint));
             continue;
         }
@@ -416,8 +476,9 @@ fn unknown_section_error(document: &Document, section: &Section) -> ConfigError 
     let name = section.name();
     let hint = match suggest_section(name) {
         Some(suggestion) => format!("did you mean [{}]?", escape(&suggestion)),
-        None => "the known sections are [caravan], [plugin:NAME], [decider:NAME], [DEFAULT] and the logging \
-                 sections [loggers], [handlers], [formatters], [logger_*], [handler_*], [formatter_*]"
+        None => "the known sections are [caravan], [local], [plugin:NAME], [decider:NAME], [lambda:NAME], \
+                 [DEFAULT] and the logging sections [loggers], [handlers], [formatters], [logger_*], \
+                 [handler_*], [formatter_*]"
             .to_string(),
     };
 
@@ -433,6 +494,7 @@ fn suggest_section(name: &str) -> Option<String> {
         let shapes = [
             ("plugin", ':'),
             ("decider", ':'),
+            ("lambda", ':'),
             ("logger", '_'),
             ("handler", '_'),
             ("formatter", '_'),

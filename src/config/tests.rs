@@ -883,3 +883,129 @@ fn endpoint_url_long_port_cut() {
     assert!(error.message.ends_with(&expected_reason), "{}", error.message);
     assert!(error.message.chars().count() < 300, "{}", error.message);
 }
+
+#[test]
+fn lambda_section_sets_command() {
+    let text = format!("{MINIMAL}\n[lambda:resize]\ncommand = bin/resize --width 100 | gzip\n");
+
+    let config = parse_ok(&text);
+
+    let local = &config.global.local;
+    assert_eq!(
+        local.lambda_functions.get("resize").map(String::as_str),
+        Some("bin/resize --width 100 | gzip")
+    );
+    assert_eq!(local.lambda_working_dir.as_deref(), Some(Path::new("/etc/caravan")));
+}
+
+#[test]
+fn lambda_command_may_span_lines() {
+    let config = parse_ok("[lambda:report]\ncommand =\n    cd reports\n    ./build.sh\n");
+
+    assert_eq!(
+        config.global.local.lambda_functions.get("report").map(String::as_str),
+        Some("cd reports\n./build.sh")
+    );
+}
+
+#[test]
+fn lambda_name_may_be_an_arn() {
+    let name = "arn:aws:lambda:us-east-1:123456789012:function:resize";
+
+    let config = parse_ok(&format!("[lambda:{name}]\ncommand = cat\n"));
+
+    assert!(config.global.local.lambda_functions.contains_key(name));
+}
+
+#[test]
+fn lambda_missing_command() {
+    let error = single_error("[lambda:resize]\n");
+
+    assert_eq!(line(&error), 1);
+    assert_eq!(error.message, "missing key 'command' in [lambda:resize]");
+    assert!(
+        error.hint.as_deref().unwrap_or_default().contains("shell command"),
+        "{error}"
+    );
+}
+
+#[test]
+fn lambda_empty_command_is_missing() {
+    let error = single_error("[lambda:resize]\ncommand =\n");
+
+    assert_eq!(line(&error), 2);
+    assert_eq!(error.message, "missing value for 'command' in [lambda:resize]");
+}
+
+#[test]
+fn lambda_name_too_long() {
+    let name = "f".repeat(65);
+
+    let error = single_error(&format!("[lambda:{name}]\ncommand = cat\n"));
+
+    assert_eq!(line(&error), 1);
+    assert!(
+        error.message.starts_with("invalid Lambda function name"),
+        "{}",
+        error.message
+    );
+    assert!(error.message.contains("1 to 64 characters"), "{}", error.message);
+    assert_eq!(error.hint.as_deref(), Some("name the section as in [lambda:resize]"));
+}
+
+#[test]
+fn lambda_name_empty() {
+    let error = single_error("[lambda:]\ncommand = cat\n");
+
+    assert_eq!(error.message, "missing lambda name in [lambda:]");
+}
+
+#[test]
+fn lambda_name_duplicate() {
+    let error = single_error("[lambda:resize]\ncommand = a\n[lambda: resize]\ncommand = b\n");
+
+    assert_eq!(line(&error), 3);
+    assert!(
+        error.message.starts_with("duplicate lambda name 'resize'"),
+        "{}",
+        error.message
+    );
+}
+
+#[test]
+fn lambda_unknown_key() {
+    let error = single_error("[lambda:resize]\ncommand = cat\ntimeout = 30\n");
+
+    assert_eq!(line(&error), 3);
+    assert_eq!(error.message, "unknown key 'timeout' in [lambda:resize]");
+    assert_eq!(error.hint.as_deref(), Some("the keys of [lambda:NAME] are: command"));
+}
+
+#[test]
+fn lambda_section_misspelled() {
+    let error = single_error("[lamda:resize]\ncommand = cat\n");
+
+    assert_eq!(error.hint.as_deref(), Some("did you mean [lambda:resize]?"));
+}
+
+#[test]
+fn load_global_reads_lambda_sections() {
+    let global = parse_global("[lambda:resize]\ncommand = cat\n[decider:main]\n", Path::new(PATH)).unwrap();
+
+    assert_eq!(
+        global.local.lambda_functions.get("resize").map(String::as_str),
+        Some("cat")
+    );
+    assert_eq!(
+        global.local.lambda_working_dir.as_deref(),
+        Some(Path::new("/etc/caravan"))
+    );
+}
+
+#[test]
+fn load_global_checks_lambda_sections() {
+    let errors = parse_global("[lambda:resize]\n", Path::new(PATH)).unwrap_err();
+
+    assert_eq!(lines(&errors.0), [1]);
+    assert_eq!(errors.0[0].message, "missing key 'command' in [lambda:resize]");
+}

@@ -1,5 +1,6 @@
 //! `endpoint_url = local`: the daemon embeds caravan's own SWF endpoint, registers its domains there,
 //! and the command-line tools reach it through the same config file.
+//! `caravan local` runs the endpoint alone, with the Lambda functions of the config file.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -170,5 +171,72 @@ fn standalone_local_serves_commands() {
     assert!(registered.contains("standalone"), "{registered}");
     let listed: serde_json::Value = serde_json::from_str(&listed).expect("domain list prints JSON");
     assert_eq!(listed["domainInfos"][0]["name"], "standalone", "{listed}");
+    assert_eq!(status.code(), Some(0), "{}", endpoint.log());
+}
+
+#[test]
+fn standalone_local_runs_lambda_functions() {
+    use aws_sdk_swf::types::{Decision, DecisionType, ScheduleLambdaFunctionDecisionAttributes};
+
+    let folder = scratch();
+    let home = folder.path();
+    let (config, url) = embedded_demo_config(home, 5);
+    let mut text = std::fs::read_to_string(&config).expect("read the config");
+    text.push_str("\n[lambda:where]\ncommand = printf '%%s ' \"$(pwd)\"; cat\n");
+    std::fs::write(&config, text).expect("write the config");
+    let mut endpoint = Daemon::spawn(&caravan_bin(), &["local", &config], home, &[]);
+    assert!(
+        endpoint.wait_for_log("local SWF endpoint listening", WAIT),
+        "{}",
+        endpoint.log()
+    );
+    let swf = Swf::new(&url, "lambda");
+    swf.register_domain();
+    swf.register_workflow_type("Resize", "1", "deciders");
+
+    let started = caravan_ok(
+        home,
+        &config,
+        &[
+            "start",
+            "-d",
+            "lambda",
+            "-n",
+            "Resize",
+            "-v",
+            "1",
+            "-i",
+            "wf-lambda",
+            "--lambda-role",
+            "arn:aws:iam::000000000000:role/swf-lambda",
+            "--output",
+            "json",
+        ],
+    );
+    let started: serde_json::Value = serde_json::from_str(&started).expect("start prints JSON");
+    let run_id = started["runId"].as_str().expect("runId").to_string();
+    let schedule = ScheduleLambdaFunctionDecisionAttributes::builder()
+        .id("w1")
+        .name("where")
+        .input("from stdin")
+        .build()
+        .expect("decision attributes");
+    let decision = Decision::builder()
+        .decision_type(DecisionType::ScheduleLambdaFunction)
+        .schedule_lambda_function_decision_attributes(schedule)
+        .build()
+        .expect("decision");
+    swf.decide("deciders", vec![decision]);
+    let completed = swf.wait_event("wf-lambda", &run_id, "LambdaFunctionCompleted", WAIT);
+    endpoint.signal(Signal::SIGTERM);
+    let status = endpoint.wait_exit(WAIT).expect("caravan local exits");
+
+    let completed = completed.expect("LambdaFunctionCompleted in the history");
+    let folder_path = std::fs::canonicalize(home).expect("canonical scratch folder");
+    assert_eq!(
+        completed["lambdaFunctionCompletedEventAttributes"]["result"],
+        format!("{} from stdin", folder_path.display()),
+        "the command runs in the config file's folder"
+    );
     assert_eq!(status.code(), Some(0), "{}", endpoint.log());
 }

@@ -23,11 +23,13 @@
 //!   constraints, `api::shapes` reads shared structures, `api::decisions` validates decision lists,
 //!   `api::polling` implements long polls.
 //! - `engine`: all state in one `State` and the rules that change it: `decision_tasks`, `decisions`,
-//!   `activities`, `timers`, `external` (signals, cancel requests, child executions), `lifecycle`
-//!   (start and close of runs, child policies, continue-as-new, history limit, retention), `clock`
-//!   (deadlines), `queues` (task lists), `paging` (page tokens).
+//!   `activities`, `lambdas` (Lambda functions), `timers`, `external` (signals, cancel requests, child
+//!   executions), `lifecycle` (start and close of runs, child policies, continue-as-new, history
+//!   limit, retention), `clock` (deadlines), `queues` (task lists), `paging` (page tokens).
 //! - `model`: the records: domains and types, executions, history events, decisions, scalar values.
-//! - `shared`: the state behind its lock, the shutdown signal and the clock task.
+//! - `lambda`: the runner that runs the command of each started Lambda function.
+//! - `shared`: the state behind its lock, the shutdown signal, the clock task and the channel to the
+//!   Lambda runner.
 //! - `error`, `json`, `ids`: error responses, JSON building, random ids and tokens.
 //!
 //! # Wire protocol
@@ -69,9 +71,17 @@
 //!   task that timed out does not count.
 //! - ScheduleActivityTask fails with DEFAULT_HEARTBEAT_TIMEOUT_UNDEFINED when neither the decision
 //!   nor the activity type sets a heartbeat timeout, like the other settings (`NONE` is a setting).
-//! - ScheduleLambdaFunction always records `ScheduleLambdaFunctionFailed` with cause
-//!   LAMBDA_SERVICE_NOT_AVAILABLE_IN_REGION, because Lambda tasks are not run yet. A later version
-//!   runs a configured command per function name.
+//! - ScheduleLambdaFunction in a run without a Lambda role records `ScheduleLambdaFunctionFailed`
+//!   with cause LAMBDA_SERVICE_NOT_AVAILABLE_IN_REGION. SWF documents the failure but not its cause,
+//!   and this is the closest of the four causes it defines.
+//! - A Lambda function name with no configured command records `LambdaFunctionScheduled`, then
+//!   `StartLambdaFunctionFailed` without a cause (SWF defines only ASSUME_ROLE_FAILED) and with a
+//!   message that names the function. The endpoint logs a warning, once per name.
+//! - A run whose Lambda role is not shaped like an IAM role ARN,
+//!   `arn:PARTITION:iam::ACCOUNT:role/NAME`, records `StartLambdaFunctionFailed` with cause
+//!   ASSUME_ROLE_FAILED, because no real role could be assumed.
+//! - A Lambda command whose stdout is longer than 32,768 characters, SWF's limit for a result, fails
+//!   with a reason that says so; the output is not cut. "Lambda functions" below has the rest.
 //! - Children of a parent that completes, fails, is canceled or continues as new keep running, and
 //!   their close is reported nowhere. The child policy applies only when the parent is terminated or
 //!   times out. A child that continues as new stays its parent's child: the parent records one
@@ -100,16 +110,47 @@
 //! - Page tokens stay valid for 24 hours; the newest 100,000 are kept.
 //! - A task list accepts 1,000 waiting pollers; the next poll gets LimitExceededFault.
 //!
+//! # Lambda functions
+//!
+//! [`Settings::lambda_functions`] maps Lambda function names to shell commands. A decision's `name`
+//! matches a function by that name, or by the name inside a function ARN such as
+//! `arn:aws:lambda:us-east-1:123456789012:function:resize` (a `:QUALIFIER` after it is ignored).
+//!
+//! - A ScheduleLambdaFunction decision records `LambdaFunctionScheduled` with the resolved
+//!   `startToCloseTimeout` (900 seconds, SWF's default and maximum, when the decision sets none).
+//!   It fails with ID_ALREADY_IN_USE when an open function of the run has the same `id`, and with
+//!   OPEN_LAMBDA_FUNCTIONS_LIMIT_EXCEEDED at 1,000 open functions (SWF names the cause but no
+//!   number). LAMBDA_FUNCTION_CREATION_RATE_EXCEEDED is never recorded.
+//! - Once all decisions of the response are applied, each scheduled function starts: the endpoint
+//!   records `LambdaFunctionStarted` and runs `sh -c COMMAND`, so a command may be a pipeline, with
+//!   the decision's `input` on stdin, in [`Settings::lambda_working_dir`] (the endpoint's own
+//!   working directory when unset) and with the endpoint's environment. Each command runs in a
+//!   process group of its own.
+//!   A run without a usable role or a name without a command records `StartLambdaFunctionFailed`
+//!   instead, as the list above says.
+//! - Exit status 0 records `LambdaFunctionCompleted` with stdout as `result`, byte for byte (invalid
+//!   UTF-8 becomes U+FFFD), unless it is over the result limit.
+//! - Any other exit, or death by a signal, records `LambdaFunctionFailed` with a `reason` that names
+//!   the exit status or the signal, and the last 32,768 characters of stderr as `details` (left out
+//!   when stderr is empty). A command that cannot be started, for example because the working
+//!   directory is missing, fails the same way with the error as `reason`.
+//! - At the timeout the endpoint records `LambdaFunctionTimedOut` (START_TO_CLOSE) and kills the
+//!   process group. It also kills it when the command exits (so nothing it started in the
+//!   background keeps running), when the run closes in any way, and when the endpoint stops. A
+//!   function killed because its run closed or the endpoint stopped records nothing.
+//! - Every closing event, `ScheduleLambdaFunctionFailed` and `StartLambdaFunctionFailed` schedule a
+//!   decision task, as activity results do.
+//!
 //! # Clocks
 //!
 //! A clock task fires timers, decision task timeouts (START_TO_CLOSE, and SCHEDULE_TO_START on a
-//! task list override), the four activity task timeouts, execution timeouts (with the child policy)
+//! task list override), the four activity task timeouts, Lambda function timeouts, execution timeouts
+//! (with the child policy)
 //! and retention ends at their deadlines, and every request fires whatever is due before it runs. Each
 //! timeout's event carries its deadline as timestamp. Times come from the system clock.
 //!
 //! # Not done yet
 //!
-//! - Lambda tasks (see above).
 //! - Throttling: no ThrottlingException and none of the `*_RATE_EXCEEDED` decision causes.
 //! - A switch that keeps closed runs forever for debugging.
 //! - Persistence: the state is lost when the endpoint stops.
@@ -119,12 +160,15 @@ mod engine;
 mod error;
 mod ids;
 mod json;
+mod lambda;
 mod model;
 mod server;
 mod shared;
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -144,17 +188,25 @@ pub struct Settings {
     pub account_id: String,
     /// Region in domain ARNs.
     pub region: String,
+    /// Lambda functions: function name to the shell command that runs it. The endpoint runs
+    /// `sh -c COMMAND` for each started function, so a command may be a pipeline. The crate
+    /// documentation's "Lambda functions" section has the details.
+    pub lambda_functions: BTreeMap<String, String>,
+    /// Working directory of the Lambda commands; `None` keeps the endpoint process's own.
+    pub lambda_working_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
-    /// Listens on a free port of 127.0.0.1, keeps polls open for 60 seconds, and uses account
-    /// `000000000000` in region `us-east-1`.
+    /// Listens on a free port of 127.0.0.1, keeps polls open for 60 seconds, uses account
+    /// `000000000000` in region `us-east-1`, and configures no Lambda functions.
     fn default() -> Settings {
         Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             poll_window: Duration::from_secs(60),
             account_id: "000000000000".to_string(),
             region: "us-east-1".to_string(),
+            lambda_functions: BTreeMap::new(),
+            lambda_working_dir: None,
         }
     }
 }
@@ -164,6 +216,7 @@ pub struct LocalEndpoint {
     listener: TcpListener,
     address: SocketAddr,
     shared: Arc<Shared>,
+    lambda_working_dir: Option<PathBuf>,
 }
 
 impl LocalEndpoint {
@@ -171,13 +224,19 @@ impl LocalEndpoint {
     pub async fn bind(settings: Settings) -> std::io::Result<LocalEndpoint> {
         let listener = TcpListener::bind(settings.listen).await?;
         let address = listener.local_addr()?;
-        info!(%address, poll_window_secs = settings.poll_window.as_secs_f64(), "SWF endpoint bound");
+        info!(
+            %address,
+            poll_window_secs = settings.poll_window.as_secs_f64(),
+            lambda_functions = settings.lambda_functions.len(),
+            "SWF endpoint bound"
+        );
 
         let shared = Arc::new(Shared::new(&settings));
         Ok(LocalEndpoint {
             listener,
             address,
             shared,
+            lambda_working_dir: settings.lambda_working_dir,
         })
     }
 
@@ -200,10 +259,11 @@ impl LocalEndpoint {
     }
 
     /// Serves until `shutdown` completes, then stops accepting and returns; open long polls
-    /// return empty. Runs on the caller's tokio runtime (current-thread or multi-thread).
+    /// return empty and running Lambda functions are killed. Runs on the caller's tokio runtime
+    /// (current-thread or multi-thread).
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send) -> std::io::Result<()> {
         info!(address = %self.address, "SWF endpoint serving");
-        server::serve(self.listener, self.shared, shutdown).await
+        server::serve(self.listener, self.shared, self.lambda_working_dir, shutdown).await
     }
 }
 

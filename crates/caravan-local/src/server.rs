@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,7 @@ use tracing::{debug, info, warn};
 use crate::api;
 use crate::error::ApiError;
 use crate::ids;
+use crate::lambda;
 use crate::shared::{Shared, run_clock};
 
 /// Largest request body, 1 MiB. SWF documents a 1 MB limit for headers and body together.
@@ -38,13 +40,15 @@ const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
 const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
 /// Accepts connections until `shutdown` completes, then returns empty results to open long polls, lets each
-/// connection finish its current request and waits for all of them.
+/// connection finish its current request, kills the running Lambda functions and waits for all of them.
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
+    lambda_working_dir: Option<PathBuf>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let clock = tokio::spawn(run_clock(Arc::clone(&shared)));
+    let lambdas = tokio::spawn(lambda::run_functions(Arc::clone(&shared), lambda_working_dir));
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
 
@@ -75,6 +79,9 @@ pub(crate) async fn serve(
     }
     if let Err(error) = clock.await {
         warn!(%error, "the clock task ended abnormally");
+    }
+    if let Err(error) = lambdas.await {
+        warn!(%error, "the Lambda runner ended abnormally");
     }
     info!("SWF endpoint stopped");
     Ok(())

@@ -1,14 +1,16 @@
-//! State shared by the connections, the long polls and the clock task: the state behind its lock, the
-//! poll window, and the shutdown signal.
+//! State shared by the connections, the long polls, the clock task and the Lambda runner: the state
+//! behind its lock, the poll window, the shutdown signal and the channel of started Lambda functions.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 use crate::Settings;
 use crate::engine::State;
+use crate::engine::lambdas::LambdaFunctions;
 use crate::error::ApiError;
+use crate::lambda::Launch;
 use crate::model::values::now_millis;
 
 /// Maximum sleep of the clock task when no deadline is set; a new deadline wakes it earlier.
@@ -20,15 +22,19 @@ pub(crate) struct Shared {
     clock_wakeup: Arc<Notify>,
     shutdown: watch::Sender<bool>,
     polls_released: watch::Sender<bool>,
+    /// The receiving end of the started Lambda functions, until the runner takes it.
+    lambda_launches: Mutex<Option<mpsc::UnboundedReceiver<Launch>>>,
 }
 
 impl Shared {
     pub(crate) fn new(settings: &Settings) -> Shared {
         let clock_wakeup = Arc::new(Notify::new());
+        let (launches, lambda_launches) = mpsc::unbounded_channel();
         let state = State::new(
             settings.account_id.clone(),
             settings.region.clone(),
             Arc::clone(&clock_wakeup),
+            LambdaFunctions::new(settings.lambda_functions.clone(), launches),
         );
         Shared {
             state: Mutex::new(state),
@@ -36,6 +42,7 @@ impl Shared {
             clock_wakeup,
             shutdown: watch::Sender::new(false),
             polls_released: watch::Sender::new(false),
+            lambda_launches: Mutex::new(Some(lambda_launches)),
         }
     }
 
@@ -56,6 +63,14 @@ impl Shared {
     /// used as that section left it, so one faulty request cannot stop the endpoint.
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hands the started Lambda functions to the runner; only the first call gets them.
+    pub(crate) fn take_lambda_launches(&self) -> Option<mpsc::UnboundedReceiver<Launch>> {
+        self.lambda_launches
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {

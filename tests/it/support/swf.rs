@@ -106,6 +106,38 @@ impl Swf {
             .expect("SignalWorkflowExecution");
     }
 
+    /// Polls a decision task list until a task arrives and completes the task with `decisions`.
+    pub fn decide(&self, task_list: &str, decisions: Vec<aws_sdk_swf::types::Decision>) {
+        let list = aws_sdk_swf::types::TaskList::builder()
+            .name(task_list)
+            .build()
+            .expect("task list");
+        let token = wait_for(Duration::from_secs(30), || {
+            let task = self
+                .runtime
+                .block_on(
+                    self.client
+                        .poll_for_decision_task()
+                        .domain(&self.domain)
+                        .task_list(list.clone())
+                        .send(),
+                )
+                .expect("PollForDecisionTask");
+            let token = task.task_token();
+            (!token.is_empty()).then(|| token.to_string())
+        })
+        .expect("a decision task");
+        self.runtime
+            .block_on(
+                self.client
+                    .respond_decision_task_completed()
+                    .task_token(token)
+                    .set_decisions(Some(decisions))
+                    .send(),
+            )
+            .expect("RespondDecisionTaskCompleted");
+    }
+
     /// Returns the execution's history events, as SWF returned them, following page tokens.
     pub fn history(&self, workflow_id: &str, run_id: &str) -> Vec<Value> {
         let execution = WorkflowExecution::builder()

@@ -8,9 +8,10 @@ use super::input::{Input, Length};
 use super::shapes::{self, ARN, DATA, NAME, Naming, REASON, VERSION, check_name};
 use crate::error::ApiError;
 use crate::model::decisions::{
-    CancelExternal, ContinueAsNew, Decision, ScheduleActivity, SignalExternal, StartChild, StartTimer,
+    CancelExternal, ContinueAsNew, Decision, ScheduleActivity, ScheduleLambda, SignalExternal, StartChild, StartTimer,
 };
 use crate::model::execution::RunSettings;
+use crate::model::values::parse_seconds;
 
 const DECISION_TYPES: &[&str] = &[
     "ScheduleActivityTask",
@@ -130,7 +131,7 @@ fn read_decision(item: &mut Input, decision_type: &str) -> Result<Option<Decisio
         "StartChildWorkflowExecution" => {
             Decision::StartChildWorkflowExecution(start_child(item.required_object(&member)?)?)
         }
-        "ScheduleLambdaFunction" => schedule_lambda(item.required_object(&member)?)?,
+        "ScheduleLambdaFunction" => Decision::ScheduleLambdaFunction(schedule_lambda(item.required_object(&member)?)?),
         _ => return Ok(None),
     };
     Ok(Some(decision))
@@ -209,15 +210,16 @@ fn start_child(mut attributes: Input) -> Result<StartChild, ApiError> {
     })
 }
 
-fn schedule_lambda(mut attributes: Input) -> Result<Decision, ApiError> {
+fn schedule_lambda(mut attributes: Input) -> Result<ScheduleLambda, ApiError> {
     let id = attributes.required_string("id", NAME)?;
     let name = attributes.required_string("name", FUNCTION_NAME)?;
-    attributes.string("control", DATA)?;
-    attributes.string("input", DATA)?;
+    let control = attributes.string("control", DATA)?;
+    let input = attributes.string("input", DATA)?;
 
+    let mut start_to_close = None;
     if let Some(timeout) = attributes.string("startToCloseTimeout", Length::new(1, 8))? {
-        let valid = timeout.parse::<u32>().is_ok_and(|seconds| (1..=900).contains(&seconds));
-        if !valid {
+        start_to_close = parse_seconds(&timeout).filter(|seconds| (1..=900).contains(seconds));
+        if start_to_close.is_none() {
             attributes.reject_string(
                 "startToCloseTimeout",
                 &timeout,
@@ -225,7 +227,13 @@ fn schedule_lambda(mut attributes: Input) -> Result<Decision, ApiError> {
             );
         }
     }
-    Ok(Decision::ScheduleLambdaFunction { id, name })
+    Ok(ScheduleLambda {
+        id,
+        name,
+        control,
+        input,
+        start_to_close,
+    })
 }
 
 #[cfg(test)]

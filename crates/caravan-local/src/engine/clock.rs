@@ -1,4 +1,4 @@
-//! Deadlines: timers, task and execution timeouts, and the purge of closed executions.
+//! Deadlines: timers, task, Lambda function and execution timeouts, and the purge of closed executions.
 //!
 //! A deadline is only a reminder to look. When it fires, the handler checks that the task, timer or run
 //! it names is still in the state the deadline was set for, and otherwise does nothing. So nothing has to
@@ -55,6 +55,10 @@ pub(crate) enum Deadline {
         exec: ExecId,
         timer_id: String,
         started_event_id: i64,
+    },
+    LambdaStartToClose {
+        exec: ExecId,
+        scheduled_event_id: i64,
     },
     ExecutionStartToClose {
         exec: ExecId,
@@ -138,6 +142,10 @@ impl State {
                 timer_id,
                 started_event_id,
             } => self.fire_timer(exec, &timer_id, started_event_id),
+            Deadline::LambdaStartToClose {
+                exec,
+                scheduled_event_id,
+            } => self.lambda_timed_out(exec, scheduled_event_id),
             Deadline::ExecutionStartToClose { exec } => self.execution_timed_out(exec),
             Deadline::Purge { exec } => self.purge(exec),
         }

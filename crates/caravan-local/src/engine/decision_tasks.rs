@@ -181,7 +181,8 @@ impl State {
     }
 
     /// Completes a started decision task: records `DecisionTaskCompleted`, applies the decisions in order
-    /// and schedules the next task if events arrived meanwhile or a decision failed.
+    /// and schedules the next task if events arrived meanwhile or a decision failed. Then it starts the
+    /// Lambda functions that the decisions scheduled, so that each start follows every decision's events.
     pub(crate) fn complete_decision_task(&mut self, token: &str, response: DecisionResponse) -> Result<(), ApiError> {
         let (id, scheduled_event_id, started_event_id) = self.started_decision_task(token)?;
         self.revoke_token(token);
@@ -212,6 +213,7 @@ impl State {
         }
 
         self.end_decision_task(id);
+        self.start_scheduled_lambdas(id);
         Ok(())
     }
 

@@ -2,8 +2,8 @@
 //!
 //! A decision that cannot be carried out is not an HTTP error: it records its `*Failed` event with a
 //! cause, which requests another decision task. The decisions that involve other runs (signals, cancel
-//! requests, child executions) are in `external.rs`, activity tasks in `activities.rs` and timers in
-//! `timers.rs`.
+//! requests, child executions) are in `external.rs`, activity tasks in `activities.rs`, Lambda
+//! functions in `lambdas.rs` and timers in `timers.rs`.
 
 use super::State;
 use super::lifecycle::{Closing, TypeProblem};
@@ -43,16 +43,7 @@ impl State {
             Decision::SignalExternalWorkflowExecution(signal) => self.signal_external(context, signal),
             Decision::RequestCancelExternalWorkflowExecution(cancel) => self.request_cancel_external(context, cancel),
             Decision::StartChildWorkflowExecution(start) => self.start_child(context, start),
-            Decision::ScheduleLambdaFunction { id, name } => {
-                // NOTE: Lambda tasks are not run yet, so every ScheduleLambdaFunction fails as in a region
-                // without Lambda. A later version runs a configured command per function name.
-                let attributes = Obj::new()
-                    .set("id", id)
-                    .set("name", name)
-                    .set("cause", "LAMBDA_SERVICE_NOT_AVAILABLE_IN_REGION")
-                    .set("decisionTaskCompletedEventId", context.completed_event_id);
-                self.record(context.exec, EventType::ScheduleLambdaFunctionFailed, attributes);
-            }
+            Decision::ScheduleLambdaFunction(schedule) => self.schedule_lambda(context, schedule),
             closing => self.apply_closing_decision(context, closing),
         }
     }

@@ -205,6 +205,7 @@ impl State {
             activities: BTreeMap::new(),
             timers: Default::default(),
             children: BTreeMap::new(),
+            lambdas: BTreeMap::new(),
             latest_activity_scheduled_at: None,
             latest_execution_context: None,
         };
@@ -338,11 +339,13 @@ impl State {
         }
     }
 
-    /// Marks a run closed at the time of its last event and drops its decision task, activity tasks and
-    /// timers without recording anything; their tokens stop working.
+    /// Marks a run closed at the time of its last event and drops its decision task, activity tasks,
+    /// timers and Lambda functions without recording anything. Their tokens stop working, and the
+    /// runner kills the functions' processes.
     fn mark_closed(&mut self, id: ExecId, status: CloseStatus) {
         self.drop_decision_task(id);
         self.drop_activities(id);
+        self.drop_lambdas(id);
         let Some(execution) = self.execution_mut(id) else {
             return;
         };

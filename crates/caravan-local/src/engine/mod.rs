@@ -9,6 +9,7 @@ pub(crate) mod clock;
 pub(crate) mod decision_tasks;
 pub(crate) mod decisions;
 pub(crate) mod external;
+pub(crate) mod lambdas;
 pub(crate) mod lifecycle;
 pub(crate) mod paging;
 pub(crate) mod queues;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use self::clock::Clock;
+use self::lambdas::LambdaFunctions;
 use self::paging::PageCursors;
 use self::queues::TaskQueues;
 use crate::error::ApiError;
@@ -51,12 +53,13 @@ pub(crate) struct State {
     pub(crate) queues: TaskQueues,
     pub(crate) clock: Clock,
     pub(crate) pages: PageCursors,
+    pub(crate) lambda: LambdaFunctions,
     /// Runs that got events during the current request, checked against the history limit.
     touched: Vec<ExecId>,
 }
 
 impl State {
-    pub(crate) fn new(account_id: String, region: String, clock_wakeup: Arc<Notify>) -> State {
+    pub(crate) fn new(account_id: String, region: String, clock_wakeup: Arc<Notify>, lambda: LambdaFunctions) -> State {
         State {
             account_id,
             region,
@@ -69,6 +72,7 @@ impl State {
             queues: TaskQueues::default(),
             clock: Clock::new(clock_wakeup),
             pages: PageCursors::default(),
+            lambda,
             touched: Vec::new(),
         }
     }

@@ -32,10 +32,7 @@ pub(crate) enum Decision {
     SignalExternalWorkflowExecution(SignalExternal),
     RequestCancelExternalWorkflowExecution(CancelExternal),
     StartChildWorkflowExecution(StartChild),
-    ScheduleLambdaFunction {
-        id: String,
-        name: String,
-    },
+    ScheduleLambdaFunction(ScheduleLambda),
 }
 
 impl Decision {
@@ -104,4 +101,14 @@ pub(crate) struct StartChild {
     pub(crate) input: Option<String>,
     pub(crate) tags: Vec<String>,
     pub(crate) settings: RunSettings,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ScheduleLambda {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) control: Option<String>,
+    pub(crate) input: Option<String>,
+    /// Seconds from 1 to 900; `None` takes SWF's default of 900.
+    pub(crate) start_to_close: Option<u64>,
 }

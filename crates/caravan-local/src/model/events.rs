@@ -11,8 +11,7 @@ use super::values::{Millis, timestamp_value};
 /// Defines `EventType` with, for each event type, whether recording it requests a decision task.
 macro_rules! event_types {
     ($($name:ident => $requests_decision:literal,)*) => {
-        /// The event types this endpoint records. The five Lambda events of a running function,
-        /// `StartLambdaFunctionFailed` and `RecordMarkerFailed` (an IAM denial) are not produced yet.
+        /// The event types this endpoint records. `RecordMarkerFailed` (an IAM denial) is not produced.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub(crate) enum EventType {
             $($name,)*
@@ -83,7 +82,13 @@ event_types! {
     RequestCancelExternalWorkflowExecutionInitiated => false,
     RequestCancelExternalWorkflowExecutionFailed => true,
     ExternalWorkflowExecutionCancelRequested => true,
+    LambdaFunctionScheduled => false,
+    LambdaFunctionStarted => false,
+    LambdaFunctionCompleted => true,
+    LambdaFunctionFailed => true,
+    LambdaFunctionTimedOut => true,
     ScheduleLambdaFunctionFailed => true,
+    StartLambdaFunctionFailed => true,
 }
 
 impl EventType {

@@ -1,10 +1,11 @@
-//! Workflow executions (runs) and the open work inside them: the decision task, activity tasks, timers
-//! and child executions.
+//! Workflow executions (runs) and the open work inside them: the decision task, activity tasks, timers,
+//! child executions and Lambda functions.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
+use tokio::sync::oneshot;
 
 use super::domain::{TypeKey, WorkflowDefaults};
 use super::events::{Event, EventType};
@@ -212,6 +213,28 @@ pub(crate) struct ChildLink {
     pub(crate) started_event_id: i64,
 }
 
+/// An open Lambda function: scheduled by a decision, or running its command.
+#[derive(Debug)]
+pub(crate) struct LambdaTask {
+    /// The decision's `id`, unique among the run's open functions.
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) input: Option<String>,
+    pub(crate) start_to_close_secs: u64,
+    pub(crate) state: LambdaState,
+}
+
+#[derive(Debug)]
+pub(crate) enum LambdaState {
+    /// Recorded as scheduled; it starts once the decision task's decisions are applied.
+    Scheduled,
+    Running {
+        started_event_id: i64,
+        /// Dropping it (with the task) makes the runner kill the command's processes.
+        _stop: oneshot::Sender<()>,
+    },
+}
+
 /// The parent of a child execution as recorded in the child.
 #[derive(Clone, Debug)]
 pub(crate) struct ParentLink {
@@ -255,6 +278,8 @@ pub(crate) struct Execution {
     pub(crate) timers: HashMap<String, i64>,
     /// Open child executions by the id of their `StartChildWorkflowExecutionInitiated` event.
     pub(crate) children: BTreeMap<i64, ChildLink>,
+    /// Open Lambda functions by the id of their `LambdaFunctionScheduled` event.
+    pub(crate) lambdas: BTreeMap<i64, LambdaTask>,
     pub(crate) latest_activity_scheduled_at: Option<Millis>,
     pub(crate) latest_execution_context: Option<String>,
 }
@@ -321,7 +346,7 @@ impl Execution {
             .set("openDecisionTasks", usize::from(self.has_open_decision_task()))
             .set("openTimers", self.timers.len())
             .set("openChildWorkflowExecutions", self.children.len())
-            .set("openLambdaFunctions", 0)
+            .set("openLambdaFunctions", self.lambdas.len())
             .into_value()
     }
 }

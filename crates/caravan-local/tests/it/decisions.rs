@@ -657,27 +657,6 @@ async fn continue_as_new_failure_causes() {
 }
 
 #[tokio::test]
-async fn schedule_lambda_function_fails_until_supported() {
-    let world = World::new().await;
-
-    let (_, history) = decide_once(
-        &world,
-        "w",
-        json!([decision(
-            "ScheduleLambdaFunction",
-            json!({"id": "l1", "name": "resize"})
-        )]),
-    )
-    .await;
-
-    assert_eq!(
-        attributes(&history, "ScheduleLambdaFunctionFailed"),
-        &json!({"id": "l1", "name": "resize", "cause": "LAMBDA_SERVICE_NOT_AVAILABLE_IN_REGION", "decisionTaskCompletedEventId": 4})
-    );
-    assert_eq!(history.last().unwrap()["eventType"], "DecisionTaskScheduled");
-}
-
-#[tokio::test]
 async fn stale_and_unknown_tokens_are_unknown_resources() {
     let world = World::new().await;
     world.start("w").await;

@@ -60,6 +60,10 @@ impl Endpoint {
             poll_window,
             ..Settings::default()
         };
+        Endpoint::start_with_settings(settings).await
+    }
+
+    pub async fn start_with_settings(settings: Settings) -> Endpoint {
         let endpoint = LocalEndpoint::bind(settings).await.expect("binding a loopback port");
         let address = endpoint.local_addr();
         assert_eq!(endpoint.url(), format!("http://{address}"));
