@@ -1,5 +1,5 @@
 //! State shared by the connections, the long polls and the clock task: the state behind its lock, the
-//! poll window, and the shutdown signal.
+//! poll window, the fault injector, and the shutdown signal.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -9,6 +9,7 @@ use tokio::sync::{Notify, watch};
 use crate::Settings;
 use crate::engine::State;
 use crate::error::ApiError;
+use crate::faults::FaultInjector;
 use crate::model::values::now_millis;
 
 /// Maximum sleep of the clock task when no deadline is set; a new deadline wakes it earlier.
@@ -17,6 +18,7 @@ const IDLE_CLOCK_SLEEP: Duration = Duration::from_secs(3_600);
 pub(crate) struct Shared {
     state: Mutex<State>,
     pub(crate) poll_window: Duration,
+    pub(crate) faults: FaultInjector,
     clock_wakeup: Arc<Notify>,
     shutdown: watch::Sender<bool>,
     polls_released: watch::Sender<bool>,
@@ -33,6 +35,7 @@ impl Shared {
         Shared {
             state: Mutex::new(state),
             poll_window: settings.poll_window,
+            faults: FaultInjector::new(&settings.faults),
             clock_wakeup,
             shutdown: watch::Sender::new(false),
             polls_released: watch::Sender::new(false),

@@ -6,6 +6,7 @@ mod children;
 mod decisions;
 mod domains;
 mod executions;
+mod faults;
 mod paging;
 mod polling;
 mod protocol;
