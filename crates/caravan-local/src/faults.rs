@@ -16,6 +16,10 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use tracing::info;
 
+/// Amount by which the fault shares may add up to more than 1.0, so that decimal shares such as
+/// 0.1, 0.2 and 0.7, whose binary sum rounds to just above 1.0, are accepted.
+pub const FAULT_SHARE_TOLERANCE: f64 = 1e-9;
+
 /// Settings of fault injection; the default injects nothing.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Faults {
@@ -43,7 +47,8 @@ pub struct Faults {
 }
 
 impl Faults {
-    /// Checks that each share is in 0.0..=1.0 and that together they are at most 1.0.
+    /// Checks that each share is in 0.0..=1.0 and that together they are at most 1.0, give or
+    /// take [`FAULT_SHARE_TOLERANCE`].
     pub fn validate(&self) -> Result<(), String> {
         let shares = [
             ("throttle_share", self.throttle_share),
@@ -57,7 +62,7 @@ impl Faults {
         }
 
         let total = self.total_share();
-        if total > 1.0 {
+        if total > 1.0 + FAULT_SHARE_TOLERANCE {
             return Err(format!(
                 "the fault shares add up to {total}, more than 1.0 (all requests)"
             ));

@@ -147,7 +147,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tracing::info;
 
-pub use crate::faults::Faults;
+pub use crate::faults::{FAULT_SHARE_TOLERANCE, Faults};
 use crate::shared::Shared;
 
 /// Settings of a local endpoint.
