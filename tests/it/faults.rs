@@ -356,7 +356,8 @@ fn thousand_executions_complete_once_under_faults() {
     }
     let completed_in = began.elapsed();
 
-    // Every execution closed once, as COMPLETED, with one completion event.
+    // Every execution closed once, as COMPLETED, with one completion event and one accepted
+    // response to a decision task.
     assert_eq!(checker.count_open(), 0);
     let runs = checker.closed_runs();
     let expected_ids: BTreeSet<&str> = workflow_ids.iter().map(String::as_str).collect();
@@ -374,6 +375,11 @@ fn thousand_executions_complete_once_under_faults() {
             .filter(|event| **event == EventType::WorkflowExecutionCompleted)
             .count();
         assert_eq!(completions, 1, "{workflow_id}: {events:?}");
+        let accepted_responses = events
+            .iter()
+            .filter(|event| **event == EventType::DecisionTaskCompleted)
+            .count();
+        assert_eq!(accepted_responses, 1, "{workflow_id}: {events:?}");
         assert_eq!(results, vec![workflow_id.clone()], "{workflow_id}");
         lost_tasks += events
             .iter()
