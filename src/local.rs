@@ -45,11 +45,20 @@ impl RunningEndpoint {
 
 /// Binds the endpoint to the configured address and starts serving.
 pub async fn start(settings: &LocalSettings) -> anyhow::Result<RunningEndpoint> {
+    let faults = &settings.faults;
     let endpoint_settings = caravan_local::Settings {
         listen: settings.listen,
         poll_window: Duration::from_secs(settings.poll_window_secs),
         lambda_functions: settings.lambda_functions.clone(),
         lambda_working_dir: settings.lambda_working_dir.clone(),
+        faults: caravan_local::Faults {
+            throttle_share: faults.throttle_share,
+            error_share: faults.error_share,
+            drop_share: faults.drop_share,
+            latency: Duration::from_millis(faults.latency_ms),
+            latency_jitter: Duration::from_millis(faults.latency_jitter_ms),
+            seed: faults.seed,
+        },
         ..caravan_local::Settings::default()
     };
     let endpoint = caravan_local::LocalEndpoint::bind(endpoint_settings).await.with_context(|| {
@@ -62,6 +71,17 @@ pub async fn start(settings: &LocalSettings) -> anyhow::Result<RunningEndpoint> 
     let url = endpoint.url();
     if !settings.listen.ip().is_loopback() {
         tracing::warn!(address = %settings.listen, "the local SWF endpoint accepts connections from other machines; it checks no credentials");
+    }
+    if faults.is_active() {
+        tracing::warn!(
+            throttle_share = faults.throttle_share,
+            error_share = faults.error_share,
+            drop_share = faults.drop_share,
+            latency_ms = faults.latency_ms,
+            latency_jitter_ms = faults.latency_jitter_ms,
+            seed = faults.seed,
+            "the local SWF endpoint injects faults into requests, as the fault_* keys of [local] set"
+        );
     }
     tracing::info!(
         url = %url,

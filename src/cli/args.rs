@@ -72,7 +72,7 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct LocalArgs {
-    /// Config file whose [local] section sets the address and poll window (default: 127.0.0.1:8577).
+    /// Config file whose [local] section sets the address, poll window and injected faults (default: 127.0.0.1:8577, no faults).
     #[arg(value_name = "CONFIG")]
     pub config_file: Option<PathBuf>,
 }

@@ -167,7 +167,7 @@ pub const DEFAULT_POLLERS: u32 = 1;
 pub const POLLERS_RANGE: RangeInclusive<u32> = 1..=100;
 
 /// The whole configuration: global settings, plugin libraries and deciders.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// Absolute path of the config file, or `None` when the configuration came from flags.
     pub path: Option<PathBuf>,
@@ -186,7 +186,7 @@ impl Config {
 }
 
 /// Settings from the `[caravan]` section.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Global {
     pub region: Option<String>,
     /// AWS shared-config profile name.
@@ -221,9 +221,13 @@ pub const LOCAL_ENDPOINT: &str = "local";
 pub const DEFAULT_LOCAL_LISTEN: &str = "127.0.0.1:8577";
 pub const DEFAULT_POLL_WINDOW_SECS: u64 = 60;
 pub const POLL_WINDOW_SECS_RANGE: RangeInclusive<u64> = 1..=60;
+/// Range of each `fault_*_share` key, and of their sum.
+pub const FAULT_SHARE_RANGE: RangeInclusive<f64> = 0.0..=1.0;
+/// Range of `fault_latency_ms` and `fault_latency_jitter_ms`: up to one minute.
+pub const FAULT_LATENCY_MS_RANGE: RangeInclusive<u64> = 0..=60_000;
 
 /// Settings of caravan's local SWF endpoint: the `[local]` and `[lambda:NAME]` sections.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LocalSettings {
     /// Address the endpoint listens on, and that the tools connect to.
     pub listen: std::net::SocketAddr,
@@ -234,6 +238,35 @@ pub struct LocalSettings {
     /// Working directory of the Lambda commands: the config file's folder, or `None` when no
     /// `[lambda:NAME]` section sets a command.
     pub lambda_working_dir: Option<PathBuf>,
+    /// Faults the endpoint injects into requests, for testing clients; none by default.
+    pub faults: LocalFaults,
+}
+
+/// Fault injection settings of the local endpoint: the `fault_*` keys of the `[local]` section.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LocalFaults {
+    /// Share of requests, from 0.0 to 1.0, that fail with ThrottlingException.
+    pub throttle_share: f64,
+    /// Share of requests that fail with HTTP 500 InternalFailure.
+    pub error_share: f64,
+    /// Share of requests whose connection closes without a response, half of them after the
+    /// request took effect.
+    pub drop_share: f64,
+    /// Delay added to every request, in milliseconds.
+    pub latency_ms: u64,
+    /// Upper bound of a random delay added on top of `latency_ms`, in milliseconds.
+    pub latency_jitter_ms: u64,
+    /// Seed of the random choices, for reproducible faults.
+    pub seed: Option<u64>,
+}
+
+impl LocalFaults {
+    /// Returns true when any fault or delay is set.
+    pub fn is_active(&self) -> bool {
+        self.throttle_share + self.error_share + self.drop_share > 0.0
+            || self.latency_ms > 0
+            || self.latency_jitter_ms > 0
+    }
 }
 
 impl Default for LocalSettings {
@@ -245,6 +278,7 @@ impl Default for LocalSettings {
             poll_window_secs: DEFAULT_POLL_WINDOW_SECS,
             lambda_functions: BTreeMap::new(),
             lambda_working_dir: None,
+            faults: LocalFaults::default(),
         }
     }
 }

@@ -7,8 +7,8 @@ use super::error::{ConfigError, escape, quote};
 use super::ini::{Document, Section};
 use super::values::{self, Invalid, closest, describe_key};
 use super::{
-    Config, DeciderSection, FailedDecisionPolicy, Global, LOCAL_ENDPOINT, LocalSettings, POLL_WINDOW_SECS_RANGE,
-    POLLERS_RANGE, PluginSection, SHUTDOWN_TIMEOUT_SECS_RANGE,
+    Config, DeciderSection, FAULT_LATENCY_MS_RANGE, FAULT_SHARE_RANGE, FailedDecisionPolicy, Global, LOCAL_ENDPOINT,
+    LocalFaults, LocalSettings, POLL_WINDOW_SECS_RANGE, POLLERS_RANGE, PluginSection, SHUTDOWN_TIMEOUT_SECS_RANGE,
 };
 
 pub const GLOBAL_SECTION: &str = "caravan";
@@ -27,7 +27,17 @@ const GLOBAL_KEYS: [&str; 7] = [
     "domain",
 ];
 const PLUGIN_KEYS: [&str; 1] = ["path"];
-const LOCAL_KEYS: [&str; 2] = ["listen", "poll_window_secs"];
+const LOCAL_KEYS: [&str; 8] = [
+    "listen",
+    "poll_window_secs",
+    "fault_throttle_share",
+    "fault_error_share",
+    "fault_drop_share",
+    "fault_latency_ms",
+    "fault_latency_jitter_ms",
+    "fault_seed",
+];
+const FAULT_SHARE_KEYS: [&str; 3] = ["fault_throttle_share", "fault_error_share", "fault_drop_share"];
 const LAMBDA_KEYS: [&str; 1] = ["command"];
 
 /// Maximum length of a Lambda function name in SWF's ScheduleLambdaFunction decision, in characters.
@@ -187,6 +197,7 @@ fn read_local(reader: &mut Reader) -> LocalSettings {
                 values::parse_integer(text, &POLL_WINDOW_SECS_RANGE)
             })
             .unwrap_or(defaults.poll_window_secs),
+        faults: read_local_faults(reader),
         ..defaults
     }
 }
@@ -218,6 +229,36 @@ fn read_lambda_functions(
     if !sections.is_empty() {
         local.lambda_working_dir = document.path().parent().map(Path::to_path_buf);
     }
+}
+
+fn read_local_faults(reader: &mut Reader) -> LocalFaults {
+    let [throttle_share, error_share, drop_share] = FAULT_SHARE_KEYS.map(|key| {
+        reader
+            .optional(key, |text| values::parse_decimal(text, &FAULT_SHARE_RANGE))
+            .unwrap_or(0.0)
+    });
+    let latency = |reader: &mut Reader, key| {
+        reader
+            .optional(key, |text| values::parse_integer(text, &FAULT_LATENCY_MS_RANGE))
+            .unwrap_or(0)
+    };
+    let faults = LocalFaults {
+        throttle_share,
+        error_share,
+        drop_share,
+        latency_ms: latency(reader, "fault_latency_ms"),
+        latency_jitter_ms: latency(reader, "fault_latency_jitter_ms"),
+        seed: reader.optional("fault_seed", |text| values::parse_integer(text, &(0..=u64::MAX))),
+    };
+
+    let total = throttle_share + error_share + drop_share;
+    if total > *FAULT_SHARE_RANGE.end() + caravan_local::FAULT_SHARE_TOLERANCE {
+        let message = format!("the fault shares in [local] add up to {total}, more than 1 (all requests)");
+        let location = Some(reader.document.location(reader.section.line()));
+        let hint = "lower fault_throttle_share, fault_error_share or fault_drop_share";
+        reader.errors.push(ConfigError::new(location, message).with_hint(hint));
+    }
+    faults
 }
 
 fn read_global(reader: &mut Reader) -> Global {

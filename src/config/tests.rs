@@ -1009,3 +1009,77 @@ fn load_global_checks_lambda_sections() {
     assert_eq!(lines(&errors.0), [1]);
     assert_eq!(errors.0[0].message, "missing key 'command' in [lambda:resize]");
 }
+
+#[test]
+fn local_fault_keys_read() {
+    let config = parse_ok(
+        "[local]\nfault_throttle_share = 0.05\nfault_error_share = 0.02\nfault_drop_share = .03\n\
+         fault_latency_ms = 20\nfault_latency_jitter_ms = 5\nfault_seed = 42\n",
+    );
+
+    let faults = &config.global.local.faults;
+    assert_eq!(faults.throttle_share, 0.05);
+    assert_eq!(faults.error_share, 0.02);
+    assert_eq!(faults.drop_share, 0.03);
+    assert_eq!(faults.latency_ms, 20);
+    assert_eq!(faults.latency_jitter_ms, 5);
+    assert_eq!(faults.seed, Some(42));
+    assert!(faults.is_active());
+}
+
+#[test]
+fn local_faults_off_by_default() {
+    let config = parse_ok("[local]\nlisten = 127.0.0.1:9000\n");
+
+    assert_eq!(config.global.local.faults, LocalFaults::default());
+    assert!(!config.global.local.faults.is_active());
+}
+
+#[test]
+fn local_fault_values_invalid() {
+    let errors = parse_errors(
+        "[local]\nfault_throttle_share = 1.5\nfault_error_share = five\nfault_drop_share = -0.1\n\
+         fault_latency_ms = 60001\nfault_seed = lucky\n",
+    );
+
+    assert_eq!(lines(&errors), vec![2, 3, 4, 5, 6], "{errors:#?}");
+    assert!(
+        errors[0].message.contains("'fault_throttle_share' in [local]"),
+        "{}",
+        errors[0].message
+    );
+    assert!(
+        errors[0].message.contains("out of range, must be from 0 to 1"),
+        "{}",
+        errors[0].message
+    );
+    assert!(
+        errors[1].message.contains("expected a decimal number"),
+        "{}",
+        errors[1].message
+    );
+    assert!(errors[3].message.contains("from 0 to 60000"), "{}", errors[3].message);
+}
+
+#[test]
+fn local_fault_shares_over_one_rejected() {
+    let error = single_error("[local]\nfault_throttle_share = 0.5\nfault_error_share = 0.4\nfault_drop_share = 0.2\n");
+
+    assert_eq!(line(&error), 1);
+    assert!(error.message.contains("add up to"), "{}", error.message);
+    assert!(error.hint.is_some());
+}
+
+#[test]
+fn local_fault_shares_summing_to_one_accepted() {
+    let config = parse_ok("[local]\nfault_throttle_share = 0.1\nfault_error_share = 0.2\nfault_drop_share = 0.7\n");
+
+    assert!(config.global.local.faults.is_active());
+}
+
+#[test]
+fn local_unknown_fault_key_suggested() {
+    let error = single_error("[local]\nfault_throttle = 0.1\n");
+
+    assert_eq!(error.hint.as_deref(), Some("did you mean 'fault_throttle_share'?"));
+}

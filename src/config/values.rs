@@ -97,6 +97,22 @@ where
     }
 }
 
+/// Parses a decimal number such as `0.05` within `range`.
+pub fn parse_decimal(text: &str, range: &RangeInclusive<f64>) -> Result<f64, Invalid> {
+    let allowed = format!("from {} to {}", range.start(), range.end());
+    let is_decimal = !text.is_empty()
+        && text.bytes().all(|byte| byte.is_ascii_digit() || byte == b'.')
+        && text.bytes().any(|byte| byte.is_ascii_digit());
+
+    match text.parse::<f64>() {
+        Ok(number) if is_decimal && range.contains(&number) => Ok(number),
+        Ok(_) if is_decimal => Err(Invalid::new(format!("out of range, must be {allowed}"))),
+        _ => Err(Invalid::new(format!(
+            "expected a decimal number {allowed}, such as 0.05"
+        ))),
+    }
+}
+
 /// Checks a number that came typed from a command-line flag.
 pub fn check_range<T: PartialOrd + Display>(number: T, range: &RangeInclusive<T>) -> Result<(), Invalid> {
     if range.contains(&number) {
@@ -340,6 +356,32 @@ mod tests {
         for text in ["0", "101", "99999999999999999999999"] {
             let invalid = parse_integer(text, &(1..=100u32)).unwrap_err();
             assert_eq!(invalid.reason, "out of range, must be from 1 to 100", "{text}");
+        }
+    }
+
+    #[test]
+    fn decimal_in_range() {
+        assert_eq!(parse_decimal("0.05", &(0.0..=1.0)), Ok(0.05));
+        assert_eq!(parse_decimal("1", &(0.0..=1.0)), Ok(1.0));
+        assert_eq!(parse_decimal(".5", &(0.0..=1.0)), Ok(0.5));
+    }
+
+    #[test]
+    fn decimal_out_of_range() {
+        let error = parse_decimal("1.5", &(0.0..=1.0)).expect_err("over 1");
+
+        assert_eq!(error.reason, "out of range, must be from 0 to 1");
+    }
+
+    #[test]
+    fn decimal_not_a_number() {
+        for text in ["", ".", "-0.1", "1e-2", "nan", "inf", "5%", "0..1"] {
+            let error = parse_decimal(text, &(0.0..=1.0)).expect_err(text);
+
+            assert_eq!(
+                error.reason, "expected a decimal number from 0 to 1, such as 0.05",
+                "{text}"
+            );
         }
     }
 

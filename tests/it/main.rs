@@ -32,6 +32,7 @@ mod bad_input;
 mod cli;
 mod demo;
 mod embedded;
+mod faults;
 mod paging;
 mod plugin_failures;
 mod shutdown;

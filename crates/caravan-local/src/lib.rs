@@ -30,6 +30,7 @@
 //! - `lambda`: the runner that runs the command of each started Lambda function.
 //! - `shared`: the state behind its lock, the shutdown signal, the clock task and the channel to the
 //!   Lambda runner.
+//! - `faults`: fault injection, the draw of each request's fault and delay, and the counts.
 //! - `error`, `json`, `ids`: error responses, JSON building, random ids and tokens.
 //!
 //! # Wire protocol
@@ -58,6 +59,19 @@
 //! - `com.amazon.coral.service#UnknownOperationException` for a missing or unknown target.
 //! - `413` with `com.amazon.coral.service#RequestEntityTooLargeException` for a body over 1 MiB
 //!   (1,048,576 bytes; SWF's 1 MB limit counts the headers too).
+//!
+//! # Fault injection
+//!
+//! [`Settings::faults`] makes the endpoint fail on purpose, for every operation, long polls
+//! included: a share of requests is throttled (`400`,
+//! `com.amazon.coral.availability#ThrottlingException`, "Rate exceeded"), a share fails with `500`
+//! (`com.amazon.coral.service#InternalFailure`), and a share has its connection closed without a
+//! response. Throttled and failed requests never run. A dropped request, chosen at random with even
+//! odds, is dropped either before it runs or after it ran, when only its response is lost: a
+//! client that retries it blindly acts twice, and a poll dropped that way leaves its task started
+//! until the task times out, as on SWF. A fixed delay and a random jitter can be added to every
+//! request. Each fault is logged at debug level with the action, and the counts are logged at info
+//! level when the endpoint stops. See [`Faults`].
 //!
 //! # Behaviour where SWF's documentation leaves a choice
 //!
@@ -151,13 +165,15 @@
 //!
 //! # Not done yet
 //!
-//! - Throttling: no ThrottlingException and none of the `*_RATE_EXCEEDED` decision causes.
+//! - Throttling by rate: ThrottlingException comes only from fault injection, and none of the
+//!   `*_RATE_EXCEEDED` decision causes is recorded.
 //! - A switch that keeps closed runs forever for debugging.
 //! - Persistence: the state is lost when the endpoint stops.
 
 mod api;
 mod engine;
 mod error;
+mod faults;
 mod ids;
 mod json;
 mod lambda;
@@ -175,6 +191,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tracing::info;
 
+pub use crate::faults::{FAULT_SHARE_TOLERANCE, Faults};
 use crate::shared::Shared;
 
 /// Settings of a local endpoint.
@@ -194,6 +211,8 @@ pub struct Settings {
     pub lambda_functions: BTreeMap<String, String>,
     /// Working directory of the Lambda commands; `None` keeps the endpoint process's own.
     pub lambda_working_dir: Option<PathBuf>,
+    /// Faults and delays injected into requests; none by default.
+    pub faults: Faults,
 }
 
 impl Default for Settings {
@@ -207,6 +226,7 @@ impl Default for Settings {
             region: "us-east-1".to_string(),
             lambda_functions: BTreeMap::new(),
             lambda_working_dir: None,
+            faults: Faults::default(),
         }
     }
 }
@@ -220,8 +240,13 @@ pub struct LocalEndpoint {
 }
 
 impl LocalEndpoint {
-    /// Binds the listening socket; requests are served once [`LocalEndpoint::serve`] runs.
+    /// Binds the listening socket; requests are served once [`LocalEndpoint::serve`] runs. Invalid
+    /// fault settings are an [`std::io::ErrorKind::InvalidInput`] error.
     pub async fn bind(settings: Settings) -> std::io::Result<LocalEndpoint> {
+        settings
+            .faults
+            .validate()
+            .map_err(|message| std::io::Error::new(std::io::ErrorKind::InvalidInput, message))?;
         let listener = TcpListener::bind(settings.listen).await?;
         let address = listener.local_addr()?;
         info!(
@@ -230,6 +255,18 @@ impl LocalEndpoint {
             lambda_functions = settings.lambda_functions.len(),
             "SWF endpoint bound"
         );
+        if settings.faults.is_active() {
+            let faults = &settings.faults;
+            info!(
+                throttle_share = faults.throttle_share,
+                error_share = faults.error_share,
+                drop_share = faults.drop_share,
+                latency_ms = faults.latency.as_millis(),
+                latency_jitter_ms = faults.latency_jitter.as_millis(),
+                seed = faults.seed,
+                "injecting faults into requests"
+            );
+        }
 
         let shared = Arc::new(Shared::new(&settings));
         Ok(LocalEndpoint {

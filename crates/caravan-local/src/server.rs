@@ -1,7 +1,6 @@
 //! The HTTP side: the accept loop, one task per connection, reading requests and writing responses in
-//! the awsJson 1.0 protocol, and the graceful shutdown.
+//! the awsJson 1.0 protocol, injected faults, and the graceful shutdown.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -23,6 +22,7 @@ use tracing::{debug, info, warn};
 
 use crate::api;
 use crate::error::ApiError;
+use crate::faults::{self, Injected};
 use crate::ids;
 use crate::lambda;
 use crate::shared::{Shared, run_clock};
@@ -83,6 +83,7 @@ pub(crate) async fn serve(
     if let Err(error) = lambdas.await {
         warn!(%error, "the Lambda runner ended abnormally");
     }
+    shared.faults.log_summary();
     info!("SWF endpoint stopped");
     Ok(())
 }
@@ -97,7 +98,7 @@ async fn serve_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
     let mut shutdown = shared.shutdown_signal();
     let service = service_fn(move |request| {
         let shared = Arc::clone(&shared);
-        async move { Ok::<_, Infallible>(handle_request(&shared, request).await) }
+        async move { handle_with_faults(&shared, request).await }
     });
     let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
@@ -115,6 +116,64 @@ async fn serve_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
     if let Err(error) = result {
         debug!(%peer, %error, "connection ended with an error");
     }
+}
+
+/// Returned by the service to make hyper close the connection without writing a response.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped by fault injection")]
+struct DroppedConnection;
+
+/// Applies the fault drawn for the request, then serves it unless the fault replaces it.
+async fn handle_with_faults(
+    shared: &Shared,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, DroppedConnection> {
+    let plan = shared.faults.plan();
+    if !plan.delay.is_zero() {
+        tokio::time::sleep(plan.delay).await;
+    }
+    let Some(fault) = plan.fault else {
+        return Ok(handle_request(shared, request).await);
+    };
+
+    let action = action_name(&request);
+    let delay_ms = plan.delay.as_millis();
+    debug!(action, fault = fault.name(), delay_ms, "injecting a fault");
+    match fault {
+        Injected::Throttle => {
+            // The body is read, so that the connection can carry the client's next request.
+            let _ = read_body(request).await;
+            Ok(json_response(
+                StatusCode::BAD_REQUEST,
+                &faults::throttling_body(),
+                &ids::request_id(),
+            ))
+        }
+        Injected::InternalFailure => {
+            let _ = read_body(request).await;
+            Ok(json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &faults::internal_failure_body(),
+                &ids::request_id(),
+            ))
+        }
+        Injected::DropBeforeEffect => Err(DroppedConnection),
+        Injected::DropAfterEffect => {
+            let _ = handle_request(shared, request).await;
+            Err(DroppedConnection)
+        }
+    }
+}
+
+/// Returns the action that the `X-Amz-Target` header names, or `""`.
+fn action_name(request: &Request<Incoming>) -> String {
+    request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|value| value.to_str().ok())
+        .and_then(api::action_from_target)
+        .unwrap_or("")
+        .to_string()
 }
 
 async fn handle_request(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {

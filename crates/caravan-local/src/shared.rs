@@ -1,5 +1,6 @@
 //! State shared by the connections, the long polls, the clock task and the Lambda runner: the state
-//! behind its lock, the poll window, the shutdown signal and the channel of started Lambda functions.
+//! behind its lock, the poll window, the fault injector, the shutdown signal and the channel of
+//! started Lambda functions.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -10,6 +11,7 @@ use crate::Settings;
 use crate::engine::State;
 use crate::engine::lambdas::LambdaFunctions;
 use crate::error::ApiError;
+use crate::faults::FaultInjector;
 use crate::lambda::Launch;
 use crate::model::values::now_millis;
 
@@ -19,6 +21,7 @@ const IDLE_CLOCK_SLEEP: Duration = Duration::from_secs(3_600);
 pub(crate) struct Shared {
     state: Mutex<State>,
     pub(crate) poll_window: Duration,
+    pub(crate) faults: FaultInjector,
     clock_wakeup: Arc<Notify>,
     shutdown: watch::Sender<bool>,
     polls_released: watch::Sender<bool>,
@@ -39,6 +42,7 @@ impl Shared {
         Shared {
             state: Mutex::new(state),
             poll_window: settings.poll_window,
+            faults: FaultInjector::new(&settings.faults),
             clock_wakeup,
             shutdown: watch::Sender::new(false),
             polls_released: watch::Sender::new(false),

@@ -20,6 +20,7 @@ pub fn caravan_bin() -> PathBuf {
 pub struct Plugins {
     pub demo: PathBuf,
     pub probe: PathBuf,
+    pub complete: PathBuf,
     pub future_abi: PathBuf,
     pub no_descriptor: PathBuf,
 }
@@ -33,6 +34,7 @@ pub fn plugins() -> &'static Plugins {
         let packages = [
             "caravan-demo",
             "caravan-test-probe",
+            "caravan-test-complete",
             "caravan-test-future-abi",
             "caravan-test-no-descriptor",
         ];
@@ -54,6 +56,7 @@ pub fn plugins() -> &'static Plugins {
         Plugins {
             demo: library("caravan_demo"),
             probe: library("caravan_test_probe"),
+            complete: library("caravan_test_complete"),
             future_abi: library("caravan_test_future_abi"),
             no_descriptor: library("caravan_test_no_descriptor"),
         }

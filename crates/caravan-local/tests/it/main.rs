@@ -6,6 +6,7 @@ mod children;
 mod decisions;
 mod domains;
 mod executions;
+mod faults;
 mod lambdas;
 mod paging;
 mod polling;

@@ -112,6 +112,22 @@ impl Endpoint {
 
     /// Sends a request with any method, headers and body.
     pub async fn send_with_method(&self, method: Method, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
+        self.try_send_with_method(method, headers, body)
+            .await
+            .expect("sending the request")
+    }
+
+    /// Sends a POST request; returns hyper's error when the connection closes without a response.
+    pub async fn try_send(&self, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Result<Reply, hyper::Error> {
+        self.try_send_with_method(Method::POST, headers, body).await
+    }
+
+    async fn try_send_with_method(
+        &self,
+        method: Method,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Result<Reply, hyper::Error> {
         let stream = TcpStream::connect(self.address)
             .await
             .expect("connecting to the endpoint");
@@ -128,7 +144,7 @@ impl Endpoint {
             request = request.header(*name, *value);
         }
         let request = request.body(Full::new(body.into())).expect("building the request");
-        let response = sender.send_request(request).await.expect("sending the request");
+        let response = sender.send_request(request).await?;
 
         let status = response.status().as_u16();
         let header = |name: &str| {
@@ -147,22 +163,27 @@ impl Endpoint {
             .expect("reading the response")
             .to_bytes();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply {
+        Ok(Reply {
             status,
             content_type,
             request_id,
             body,
-        }
+        })
     }
 
     /// Calls an action the way aws-sdk-swf does.
     pub async fn call(&self, action: &str, body: Value) -> Reply {
+        self.try_call(action, body).await.expect("sending the request")
+    }
+
+    /// Calls an action; returns hyper's error when the connection closes without a response.
+    pub async fn try_call(&self, action: &str, body: Value) -> Result<Reply, hyper::Error> {
         let target = format!("SimpleWorkflowService.{action}");
         let headers = [
             ("x-amz-target", target.as_str()),
             ("content-type", "application/x-amz-json-1.0"),
         ];
-        self.send(&headers, body.to_string()).await
+        self.try_send(&headers, body.to_string()).await
     }
 
     /// Calls an action that must succeed and returns its response body.
