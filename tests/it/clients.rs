@@ -554,8 +554,9 @@ fn python_caravan_demo() {
     assert_eq!(swf.wait_closed("3", &run_3, WAIT).as_deref(), Some("TERMINATED"));
 }
 
-/// Runs `simpleflow_arithmetic.Arithmetic` with simpleflow's own decider and activity worker
-/// processes, started by its command-line tool as in production.
+/// Runs `simpleflow_arithmetic.Arithmetic`, with a retried activity, a timer, a marker, a child
+/// workflow and a signal, on simpleflow's own decider and activity worker processes, started by its
+/// command-line tool as in production.
 #[test]
 fn simpleflow_workflow_completes() {
     let endpoint = Endpoint::local_with_poll_window(1);
@@ -572,9 +573,18 @@ fn simpleflow_workflow_completes() {
         simpleflow.args(args).env("PYTHONPATH", &clients);
         simpleflow
     };
-    let workflow = "simpleflow_arithmetic.Arithmetic";
     let decider = ClientProcess::spawn(
-        simpleflow(&["decider.start", "-d", &domain, "-t", "arithmetic", "-N", "1", workflow]),
+        simpleflow(&[
+            "decider.start",
+            "-d",
+            &domain,
+            "-t",
+            "arithmetic",
+            "-N",
+            "1",
+            "simpleflow_arithmetic.Arithmetic",
+            "simpleflow_arithmetic.Double",
+        ]),
         &home.join("decider.log"),
     );
     let worker = ClientProcess::spawn(
@@ -582,6 +592,8 @@ fn simpleflow_workflow_completes() {
         &home.join("worker.log"),
     );
 
+    let attempts_file = home.join("attempts");
+    let input = json!([5, attempts_file]).to_string();
     let output = simpleflow(&[
         "workflow.start",
         "-d",
@@ -589,8 +601,8 @@ fn simpleflow_workflow_completes() {
         "--workflow-id",
         "arithmetic-1",
         "--input",
-        "[5]",
-        workflow,
+        &input,
+        "simpleflow_arithmetic.Arithmetic",
     ])
     .output()
     .expect("simpleflow runs");
@@ -600,6 +612,8 @@ fn simpleflow_workflow_completes() {
         .nth(1)
         .unwrap_or_else(|| panic!("unexpected workflow.start output: {started}"))
         .to_string();
+    // simpleflow reads signal inputs as its own JSON of arguments.
+    swf.signal("arithmetic-1", "proceed", r#"{"args": [], "kwargs": {}}"#);
 
     let logs = || format!("decider:\n{}\nworker:\n{}", decider.log(), worker.log());
     assert_eq!(
@@ -611,10 +625,19 @@ fn simpleflow_workflow_completes() {
     let history = swf.history("arithmetic-1", &run_id);
     let completed = attributes(&history, "WorkflowExecutionCompleted").expect("completed event");
     assert_eq!(completed["result"], "12", "(5 + 1) * 2: {completed}");
-    let activities: Vec<_> = history
+
+    let count = |event_type: &str| history.iter().filter(|event| event["eventType"] == event_type).count();
+    assert_eq!(count("ActivityTaskFailed"), 2, "{}", logs());
+    assert_eq!(count("ActivityTaskCompleted"), 1, "{}", logs());
+    let timers: Vec<_> = history
         .iter()
-        .filter(|event| event["eventType"] == "ActivityTaskCompleted")
-        .map(|event| event["activityTaskCompletedEventAttributes"]["result"].clone())
+        .filter(|event| event["eventType"] == "TimerFired")
+        .map(|event| event["timerFiredEventAttributes"]["timerId"].clone())
         .collect();
-    assert_eq!(activities, [json!("6"), json!("12")], "{}", logs());
+    assert!(timers.contains(&json!("pause")), "{timers:?}");
+    assert_eq!(count("MarkerRecorded"), 1, "{}", logs());
+    assert_eq!(count("WorkflowExecutionSignaled"), 1, "{}", logs());
+    let child = attributes(&history, "ChildWorkflowExecutionCompleted").expect("child completed event");
+    assert_eq!(child["result"], "12", "{child}");
+    assert_eq!(std::fs::read_to_string(&attempts_file).expect("attempts file"), "3");
 }
