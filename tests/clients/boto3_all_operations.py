@@ -189,8 +189,10 @@ def start(swf, domain, workflow_id, **arguments):
     return run_id
 
 
-def poll_decision(swf, domain, workflow_id):
-    task = swf.poll_for_decision_task(domain=domain, taskList=TASK_LIST, identity="boto3-decider")
+def poll_decision(swf, domain, workflow_id, **arguments):
+    task = swf.poll_for_decision_task(
+        domain=domain, taskList=TASK_LIST, identity="boto3-decider", **arguments
+    )
     assert task.get("taskToken"), f"no decision task for {workflow_id}: {task}"
     assert task["workflowExecution"]["workflowId"] == workflow_id, task
     assert task["workflowType"] == WORKFLOW_TYPE, task
@@ -310,7 +312,10 @@ def check_completed_run(swf, domain):
     swf.signal_workflow_execution(
         domain=domain, workflowId="order-1", runId=run_id, signalName="shipped", input="parcel 7"
     )
-    task = poll_decision(swf, domain, "order-1")
+    # The history starts at the first event no older than the previous DecisionTaskStarted.
+    task = poll_decision(swf, domain, "order-1", startAtPreviousStartedEvent=True)
+    assert task["events"][0]["eventId"] > 1, task["events"][0]
+    assert task["events"][0]["eventId"] <= task["previousStartedEventId"], task
     signaled = last_event(task["events"], "WorkflowExecutionSignaled")
     attributes = signaled["workflowExecutionSignaledEventAttributes"]
     assert attributes["signalName"] == "shipped", signaled
