@@ -554,6 +554,51 @@ fn python_caravan_demo() {
     assert_eq!(swf.wait_closed("3", &run_3, WAIT).as_deref(), Some("TERMINATED"));
 }
 
+/// Runs the Python caravan decider on a decision task whose history spans two pages. It completes
+/// the demo execution only if it follows `nextPageToken` to the final `STOP` signal.
+#[test]
+fn python_caravan_follows_history_pages() {
+    let endpoint = Endpoint::local_with_poll_window(1);
+    let folder = scratch();
+    let home = folder.path();
+    let url = endpoint.url();
+    let domain = unique_name("CaravanDemo");
+    let swf = Swf::new(&url, &domain);
+    swf.register_domain();
+    swf.register_workflow_type("Demo", "0.1", "default");
+
+    // WorkflowExecutionStarted, DecisionTaskScheduled and 1,100 signals make 1,102 events, and the
+    // endpoint returns at most 1,000 events per page.
+    let run_id = swf.start("pages", "Demo", "0.1", None);
+    for number in 0..1_099 {
+        swf.signal("pages", "PRINT", &number.to_string());
+    }
+    swf.signal("pages", "STOP", "done");
+
+    let mut decider = command(&program("caravan-decider"), home, &url);
+    decider.args([
+        "-d",
+        &domain,
+        "-m",
+        "caravan.examples.demo",
+        "-t",
+        "default",
+        "--verbose",
+    ]);
+    let decider = ClientProcess::spawn(decider, &home.join("decider.log"));
+    assert_eq!(
+        swf.wait_closed("pages", &run_id, WAIT).as_deref(),
+        Some("COMPLETED"),
+        "{}",
+        decider.log()
+    );
+    assert!(
+        decider.log().contains("==== 1102 WorkflowExecutionSignaled"),
+        "{}",
+        decider.log()
+    );
+}
+
 /// Runs `simpleflow_arithmetic.Arithmetic`, with a retried activity, a timer, a marker, a child
 /// workflow and a signal, on simpleflow's own decider and activity worker processes, started by its
 /// command-line tool as in production.
