@@ -10,11 +10,7 @@ cd "$(dirname "$0")/.."
 executions=${1:-5000}
 
 cargo build --release --locked -p caravan -p caravan-bench-plugin -p caravan-bench-endpoint
-scripts/install-moto.sh
-if ! .venv/bin/python -c "import caravan.workers.decider" 2>/dev/null; then
-  echo "installing caravan 0.2.2 (Python) into .venv" >&2
-  .venv/bin/pip install --quiet "caravan==0.2.2"
-fi
+scripts/install-python-clients.sh
 
 echo "== decision tasks per second, $executions executions per run"
 .venv/bin/python bench/decider.py --local \

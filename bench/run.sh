@@ -5,11 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --release --locked -p caravan -p caravan-bench-plugin
-scripts/install-moto.sh
-if ! .venv/bin/python -c "import caravan.workers.decider" 2>/dev/null; then
-  echo "installing caravan 0.2.2 (Python) into .venv" >&2
-  .venv/bin/pip install --quiet "caravan==0.2.2"
-fi
+scripts/install-python-clients.sh
 
 exec .venv/bin/python bench/decider.py \
   --caravan target/release/caravan \

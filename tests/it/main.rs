@@ -30,6 +30,7 @@ mod support;
 
 mod bad_input;
 mod cli;
+mod clients;
 mod demo;
 mod embedded;
 mod faults;

@@ -36,12 +36,17 @@ impl Endpoint {
 
     /// Starts `caravan local` with a config file that sets a free port and a 5-second poll window.
     pub fn local() -> Endpoint {
+        Endpoint::local_with_poll_window(5)
+    }
+
+    /// Starts `caravan local` on a free port, holding empty long polls for `poll_window_secs`.
+    pub fn local_with_poll_window(poll_window_secs: u64) -> Endpoint {
         let folder = super::scratch();
         let port = free_port();
         let config = folder.path().join("local.ini");
         std::fs::write(
             &config,
-            format!("[local]\nlisten = 127.0.0.1:{port}\npoll_window_secs = 5\n"),
+            format!("[local]\nlisten = 127.0.0.1:{port}\npoll_window_secs = {poll_window_secs}\n"),
         )
         .expect("config");
         let child = Command::new(super::caravan_bin())

@@ -1,9 +1,11 @@
 //! What the integration tests share: the caravan binary, plugin fixtures built by cargo, a moto
-//! server, a recording proxy, daemon processes and an SWF client for assertions.
+//! server, a recording proxy, daemon processes, the Python SWF clients and an SWF client for
+//! assertions.
 
 pub mod daemon;
 pub mod endpoint;
 pub mod proxy;
+pub mod python;
 pub mod swf;
 
 use std::path::{Path, PathBuf};
