@@ -13,7 +13,7 @@ cargo build --release --locked -p caravan -p caravan-bench-plugin -p caravan-ben
 scripts/install-python-clients.sh
 
 echo "== decision tasks per second, $executions executions per run"
-.venv/bin/python bench/decider.py --local \
+.venv/bin/python bench/decider.py --local --pollers 1,4 \
   --caravan target/release/caravan \
   --plugin target/release/libcaravan_bench_plugin.so \
   --python .venv/bin/python \

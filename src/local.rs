@@ -7,7 +7,6 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -61,12 +60,9 @@ pub async fn start(settings: &LocalSettings) -> anyhow::Result<RunningEndpoint> 
         },
         ..caravan_local::Settings::default()
     };
-    let endpoint = caravan_local::LocalEndpoint::bind(endpoint_settings).await.with_context(|| {
-        format!(
-            "cannot listen on {} for the local SWF endpoint (is another caravan using it? set `listen` in the [local] section)",
-            settings.listen
-        )
-    })?;
+    let endpoint = caravan_local::LocalEndpoint::bind(endpoint_settings)
+        .await
+        .map_err(|error| bind_failure(settings.listen, error))?;
 
     let url = endpoint.url();
     if !settings.listen.ip().is_loopback() {
@@ -101,4 +97,19 @@ pub async fn start(settings: &LocalSettings) -> anyhow::Result<RunningEndpoint> 
         stop,
         task,
     })
+}
+
+/// Explains a failed bind, with a hint that fits its cause.
+fn bind_failure(listen: std::net::SocketAddr, error: std::io::Error) -> anyhow::Error {
+    let hint = match error.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            "another process, perhaps another caravan, listens there; stop it or set `listen` in the [local] section"
+        }
+        std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::InvalidInput => {
+            "the address is not one of this machine's; set `listen` in the [local] section to 127.0.0.1:PORT"
+        }
+        std::io::ErrorKind::PermissionDenied => "ports below 1024 need privileges; choose a port above 1024",
+        _ => "set `listen` in the [local] section to another address",
+    };
+    anyhow::anyhow!("cannot listen on {listen} for the local SWF endpoint: {error}; {hint}")
 }

@@ -65,12 +65,15 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
     let mut intents = signals::listen().context("cannot install signal handlers")?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), config = %config_name(&config), "caravan starting");
 
+    // The plugins are checked before the embedded endpoint binds its port, so that a broken plugin
+    // is reported as such (exit 78) even when the port is taken.
+    let deciders = load_plugins(&config).await?;
     let embedded = match config.global.uses_local_endpoint() {
         true => Some(local::start(&config.global.local).await?),
         false => None,
     };
     let started = tokio::select! {
-        started = start(&config) => started,
+        started = start(&config, deciders) => started,
         () = stop_requested(&mut intents, "reload requested during start-up; ignored") => {
             tracing::info!("stop requested during start-up; exiting");
             stop_embedded(embedded).await;
@@ -141,13 +144,16 @@ struct Started {
 
 /// Loads and checks the plugins, checks the endpoint, region and credentials, and registers
 /// workflow types when asked.
-async fn start(config: &Config) -> Result<Started, Failure> {
+/// Loads and checks every plugin of the config's deciders.
+async fn load_plugins(config: &Config) -> Result<Vec<DeciderSpec>, Failure> {
     let plugins_config = config.clone();
-    let deciders = tokio::task::spawn_blocking(move || supervisor::prepare(&plugins_config))
+    tokio::task::spawn_blocking(move || supervisor::prepare(&plugins_config))
         .await
         .context("loading the plugins failed")?
-        .map_err(Failure::Config)?;
+        .map_err(Failure::Config)
+}
 
+async fn start(config: &Config, deciders: Vec<DeciderSpec>) -> Result<Started, Failure> {
     let settings = swf::ClientSettings::from_global(&config.global);
     let endpoint = swf::checked_endpoint(&settings).map_err(|error| Failure::Config(vec![error]))?;
     tracing::info!(

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use super::error::{ConfigError, ConfigErrors};
 use super::values::{self, Invalid};
 use super::{
-    Config, DEFAULT_POLLERS, DeciderSection, FailedDecisionPolicy, Global, POLLERS_RANGE, PluginSection,
-    SHUTDOWN_TIMEOUT_SECS_RANGE,
+    Config, DEFAULT_POLLERS, DeciderSection, FailedDecisionPolicy, Global, LOCAL_ENDPOINT, POLLERS_RANGE,
+    PluginSection, SHUTDOWN_TIMEOUT_SECS_RANGE,
 };
 
 /// Name of the decider that [`Config::from_flags`] builds.
@@ -125,7 +125,10 @@ fn check_global(global: &Global) -> Vec<ConfigError> {
     let optional_checks: [(&str, &Option<String>, TextCheck); 5] = [
         ("region", &global.region, values::check_region),
         ("profile", &global.profile, values::check_profile),
-        ("endpoint_url", &global.endpoint_url, values::check_endpoint_url),
+        ("endpoint_url", &global.endpoint_url, |url| match url {
+            LOCAL_ENDPOINT => Ok(()),
+            _ => values::check_endpoint_url(url),
+        }),
         ("identity", &global.identity, values::check_identity),
         ("domain", &global.domain, values::check_swf_name),
     ];

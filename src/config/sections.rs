@@ -177,6 +177,14 @@ pub fn read_global_only(document: &Document) -> Result<Global, Vec<ConfigError>>
         })
         .collect();
     read_lambda_functions(document, &lambda_sections, &mut global.local, &mut errors);
+    // Sections of other programs that share the file are ignored here, but a misspelled name of a
+    // section read here, such as [locl], would otherwise leave its settings unused without a word.
+    for section in document.sections() {
+        let unknown = matches!(classify(section.name()), SectionKind::Unknown);
+        if unknown && suggest_section(section.name()).is_some() {
+            errors.push(unknown_section_error(document, section));
+        }
+    }
 
     if !errors.is_empty() {
         return Err(errors);

@@ -1083,3 +1083,38 @@ fn local_unknown_fault_key_suggested() {
 
     assert_eq!(error.hint.as_deref(), Some("did you mean 'fault_throttle_share'?"));
 }
+
+#[test]
+fn load_global_rejects_unknown_sections() {
+    let errors = parse_global("[locl]\nlisten = 127.0.0.1:9000\n", Path::new(PATH)).unwrap_err();
+
+    assert_eq!(lines(&errors.0), [1]);
+    assert_eq!(errors.0[0].message, "unknown section [locl]");
+    assert_eq!(errors.0[0].hint.as_deref(), Some("did you mean [local]?"));
+}
+
+#[test]
+fn local_listen_port_zero_rejected() {
+    let error = single_error("[local]\nlisten = 127.0.0.1:0\n");
+
+    assert_eq!(line(&error), 2);
+    assert!(error.message.contains("port 0 is not allowed"), "{}", error.message);
+    assert_eq!(
+        error.hint.as_deref(),
+        Some("choose a fixed port, such as 127.0.0.1:8577")
+    );
+}
+
+#[test]
+fn flags_accept_local_endpoint_from_file() {
+    let global = parse_global("[caravan]\nendpoint_url = local\n", Path::new(PATH)).unwrap();
+    let flags = DeciderFlags::new(
+        "demo".to_string(),
+        "default".to_string(),
+        vec![PathBuf::from("/usr/lib/caravan/libdemo.so")],
+    );
+
+    let config = Config::from_flags(global, flags).unwrap();
+
+    assert!(config.global.uses_local_endpoint());
+}

@@ -194,15 +194,23 @@ pub fn check_identity(identity: &str) -> Result<(), Invalid> {
     )))
 }
 
-/// Checks that an endpoint is an `http://` or `https://` URL with a host and, if given, a port.
-/// Reads an address such as `127.0.0.1:8577` or `[::1]:8577`.
+/// Reads the address of the local endpoint, such as `127.0.0.1:8577` or `[::1]:8577`. Port 0 is
+/// rejected: the endpoint would listen on a port that the command-line tools cannot know.
 pub fn parse_socket_address(text: &str) -> Result<std::net::SocketAddr, Invalid> {
-    text.parse().map_err(|_| {
+    let address: std::net::SocketAddr = text.parse().map_err(|_| {
         Invalid::new("expected an IP address and a port, such as 127.0.0.1:8577")
             .with_hint("use 127.0.0.1 to accept connections from this machine only")
-    })
+    })?;
+    if address.port() == 0 {
+        return Err(
+            Invalid::new("port 0 is not allowed, because the command-line tools could not find the endpoint")
+                .with_hint("choose a fixed port, such as 127.0.0.1:8577"),
+        );
+    }
+    Ok(address)
 }
 
+/// Checks that an endpoint is an `http://` or `https://` URL with a host and, if given, a port.
 pub fn check_endpoint_url(url: &str) -> Result<(), Invalid> {
     let example = "use a URL such as https://swf.us-east-1.amazonaws.com or http://localhost:8080";
     if url.is_empty() {

@@ -41,6 +41,11 @@
 //! method, path and content type are not checked, so both `application/x-amz-json-1.0` and
 //! `application/json` work. An empty body counts as `{}`.
 //!
+//! A client has 30 seconds to send a request's headers, from the moment the connection opens or
+//! its previous response was written, and 30 more for the body, which is otherwise rejected with
+//! a SerializationException. At shutdown, open requests get 5 seconds to finish; then their
+//! connections are closed.
+//!
 //! Responses are `200` with `Content-Type: application/x-amz-json-1.0` and an `x-amzn-RequestId`
 //! header. Operations without output return `{}`, unset members are left out, timestamps are epoch
 //! seconds with millisecond precision, and durations and priorities are strings.

@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
@@ -37,6 +37,19 @@ const MAX_DRAINED_BYTES: usize = 16 * 1024 * 1024;
 /// Pause after a failed accept, so that running out of file descriptors does not spin the loop.
 const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
 
+/// Minimum time between two log lines about failed accepts; the failures in between are counted.
+const ACCEPT_ERROR_LOG_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Time a client has to send a request's headers, from the moment the connection opens or becomes
+/// ready for its next request. It closes connections that send nothing or only part of a request.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Time a client has to send a request's body once its headers arrived.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Time the connections get to finish their current request at shutdown; the rest are closed.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
 const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
 /// Accepts connections until `shutdown` completes, then returns empty results to open long polls, lets each
@@ -50,6 +63,7 @@ pub(crate) async fn serve(
     let clock = tokio::spawn(run_clock(Arc::clone(&shared)));
     let lambdas = tokio::spawn(lambda::run_functions(Arc::clone(&shared), lambda_working_dir));
     let mut connections = JoinSet::new();
+    let mut accept_errors = AcceptErrors::default();
     tokio::pin!(shutdown);
 
     loop {
@@ -60,7 +74,7 @@ pub(crate) async fn serve(
                     connections.spawn(serve_connection(Arc::clone(&shared), stream, peer));
                 }
                 Err(error) => {
-                    warn!(%error, "accepting a connection failed; retrying");
+                    accept_errors.record(&error);
                     tokio::time::sleep(ACCEPT_RETRY_DELAY).await;
                 }
             },
@@ -74,8 +88,24 @@ pub(crate) async fn serve(
     );
     drop(listener);
     shared.begin_shutdown();
-    while let Some(joined) = connections.join_next().await {
-        log_connection_end(joined);
+    let grace_end = tokio::time::sleep(SHUTDOWN_GRACE);
+    tokio::pin!(grace_end);
+    loop {
+        tokio::select! {
+            joined = connections.join_next() => match joined {
+                Some(joined) => log_connection_end(joined),
+                None => break,
+            },
+            () = &mut grace_end => {
+                warn!(
+                    connections = connections.len(),
+                    grace_secs = SHUTDOWN_GRACE.as_secs(),
+                    "closing connections whose request did not finish within the shutdown grace period"
+                );
+                connections.shutdown().await;
+                break;
+            }
+        }
     }
     if let Err(error) = clock.await {
         warn!(%error, "the clock task ended abnormally");
@@ -86,6 +116,29 @@ pub(crate) async fn serve(
     shared.faults.log_summary();
     info!("SWF endpoint stopped");
     Ok(())
+}
+
+/// Logs failed accepts, such as running out of file descriptors, at most once per
+/// `ACCEPT_ERROR_LOG_INTERVAL`, with the number of failures since the previous line.
+#[derive(Default)]
+struct AcceptErrors {
+    last_logged: Option<Instant>,
+    unlogged: u64,
+}
+
+impl AcceptErrors {
+    fn record(&mut self, error: &std::io::Error) {
+        let due = self
+            .last_logged
+            .is_none_or(|logged| logged.elapsed() >= ACCEPT_ERROR_LOG_INTERVAL);
+        if !due {
+            self.unlogged += 1;
+            return;
+        }
+        warn!(%error, failures_since_last_report = self.unlogged, "accepting a connection failed; retrying");
+        self.last_logged = Some(Instant::now());
+        self.unlogged = 0;
+    }
 }
 
 fn log_connection_end(joined: Result<(), tokio::task::JoinError>) {
@@ -100,7 +153,10 @@ async fn serve_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAd
         let shared = Arc::clone(&shared);
         async move { handle_with_faults(&shared, request).await }
     });
-    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
 
     let mut stopping = false;
@@ -187,9 +243,13 @@ async fn handle_request(shared: &Shared, request: Request<Incoming>) -> Response
     let action = target.as_deref().and_then(api::action_from_target).unwrap_or("");
 
     let result = if api::is_known_action(action) {
-        match read_body(request).await {
-            Ok(body) => api::handle(shared, action, &body).await,
-            Err(error) => Err(error),
+        match tokio::time::timeout(BODY_READ_TIMEOUT, read_body(request)).await {
+            Ok(Ok(body)) => api::handle(shared, action, &body).await,
+            Ok(Err(error)) => Err(error),
+            Err(_) => Err(ApiError::Serialization(format!(
+                "The request body did not arrive within {} seconds",
+                BODY_READ_TIMEOUT.as_secs()
+            ))),
         }
     } else {
         let shown = target.as_deref().unwrap_or("no X-Amz-Target header");

@@ -337,3 +337,27 @@ async fn unknown_members_are_ignored() {
 
     assert_eq!(body, json!({"domainInfos": []}));
 }
+
+#[tokio::test]
+async fn shutdown_closes_unfinished_requests() {
+    use tokio::io::AsyncWriteExt;
+
+    let endpoint = Endpoint::start().await;
+    let mut partial_headers = tokio::net::TcpStream::connect(endpoint.address).await.expect("connect");
+    partial_headers
+        .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Tar")
+        .await
+        .expect("write");
+    let mut partial_body = tokio::net::TcpStream::connect(endpoint.address).await.expect("connect");
+    partial_body
+        .write_all(
+            b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: SimpleWorkflowService.ListDomains\r\n\
+              Content-Length: 100\r\n\r\n{\"regi",
+        )
+        .await
+        .expect("write");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    // shut_down fails the test unless `serve` returns within 10 seconds.
+    endpoint.shut_down().await;
+}
