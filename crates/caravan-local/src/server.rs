@@ -235,11 +235,9 @@ fn action_name(request: &Request<Incoming>) -> String {
 async fn handle_request(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let request_id = ids::request_id();
-    let target = request
-        .headers()
-        .get("x-amz-target")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_string);
+    let target_header = request.headers().get("x-amz-target");
+    let target = target_header.and_then(|value| value.to_str().ok()).map(str::to_string);
+    let target_is_text = target_header.is_none() || target.is_some();
     let action = target.as_deref().and_then(api::action_from_target).unwrap_or("");
 
     let result = if api::is_known_action(action) {
@@ -252,7 +250,11 @@ async fn handle_request(shared: &Shared, request: Request<Incoming>) -> Response
             ))),
         }
     } else {
-        let shown = target.as_deref().unwrap_or("no X-Amz-Target header");
+        let shown = match (&target, target_is_text) {
+            (Some(target), _) => target.as_str(),
+            (None, false) => "the X-Amz-Target header is not visible ASCII text",
+            (None, true) => "no X-Amz-Target header",
+        };
         Err(ApiError::UnknownOperation(format!(
             "Unknown operation: {shown}; send X-Amz-Target: SimpleWorkflowService.<Action>"
         )))

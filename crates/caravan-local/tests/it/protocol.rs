@@ -361,3 +361,29 @@ async fn shutdown_closes_unfinished_requests() {
     // shut_down fails the test unless `serve` returns within 10 seconds.
     endpoint.shut_down().await;
 }
+
+#[tokio::test]
+async fn non_text_target_is_named() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let endpoint = Endpoint::start().await;
+    let mut stream = tokio::net::TcpStream::connect(endpoint.address).await.expect("connect");
+    stream
+        .write_all(
+            b"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+              X-Amz-Target: SimpleWorkflowService.\xff\xfe\r\nContent-Length: 2\r\n\r\n{}",
+        )
+        .await
+        .expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let response = String::from_utf8_lossy(&response);
+
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(response.contains("UnknownOperationException"), "{response}");
+    assert!(
+        response.contains("the X-Amz-Target header is not visible ASCII text"),
+        "{response}"
+    );
+    assert_still_serving(&endpoint).await;
+}
