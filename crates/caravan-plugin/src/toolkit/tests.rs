@@ -1,0 +1,1 @@
+//! Tests of the toolkit over histories built from typed events.
