@@ -1,1 +1,0 @@
-//! Tests of the toolkit over histories built from typed events.

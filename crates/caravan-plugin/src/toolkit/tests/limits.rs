@@ -1,0 +1,1 @@
+//! Limit checks of single decisions, builders and whole responses.

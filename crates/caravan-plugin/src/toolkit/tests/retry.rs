@@ -1,0 +1,1 @@
+//! Retry delays, retry timers and transient failures.
