@@ -1,8 +1,8 @@
 //! SWF's limits on decisions, checked before anything is sent.
 //!
-//! SWF counts the length limits in characters (its quota page says "32,768 characters"), so
-//! the checks count Unicode scalar values, not UTF-8 bytes: 256 `é` make a valid id although
-//! they take 512 bytes.
+//! SWF counts the length limits in characters (its quota page gives "32,768 characters" for
+//! data), so the checks count Unicode scalar values, not UTF-8 bytes: 256 `é` make a valid
+//! id although they take 512 bytes.
 //!
 //! NOTE: SWF runs on the JVM and may count UTF-16 code units, so a character outside the
 //! Basic Multilingual Plane (an emoji, say) may count as two there. No source settles it.
@@ -42,7 +42,7 @@ pub struct LimitError {
     pub violation: Violation,
 }
 
-/// Which limit a [`LimitError`] breaks.
+/// The limit a [`LimitError`] breaks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Violation {
     /// The value is empty but must have at least one character.
@@ -407,8 +407,9 @@ fn check_request_size(decisions: &Decisions) -> Result<(), LimitError> {
     let max_bytes = MAX_REQUEST_BYTES - REQUEST_OVERHEAD_BYTES;
 
     let mut counter = ByteCounter(0);
-    // Serializing typed decisions fails only for a `Raw` decision that is not an object,
-    // which the host rejects anyway; its size then counts as 0.
+    // Serialization fails only for a `Raw` decision that is not a JSON object. The bytes
+    // written up to it are counted, and the export shim reports the failure when it
+    // serializes the response.
     let _ = serde_json::to_writer(&mut counter, decisions);
 
     if counter.0 > max_bytes {

@@ -1,7 +1,7 @@
 //! Retries that wait on a durable timer before a decision is sent again.
 //!
 //! A decider keeps no state between tasks, so the timer carries the retry: its `control`
-//! member holds the attempt number, the decision type, the id and, when it fits in
+//! member contains the attempt number, the decision type, the id and, when it fits in
 //! [`MAX_DATA_CHARS`](super::limits::MAX_DATA_CHARS), the decision itself. When the timer
 //! fires, [`WorkflowState::due_retries`] returns that record, rebuilt from history alone.
 

@@ -40,9 +40,9 @@ impl TaskStatus {
     }
 }
 
-/// What ended a task or a request without success. Each member is `None` when the closing
-/// event does not carry it; `timeout_type` and `cause` are SWF's wire values, such as
-/// `START_TO_CLOSE` or `ACTIVITY_CREATION_RATE_EXCEEDED`.
+/// Reason, details, timeout type or cause of a task that ended without success. Each member
+/// is `None` when the closing event does not carry it. `timeout_type` and `cause` are SWF's
+/// wire values, such as `START_TO_CLOSE` or `ACTIVITY_CREATION_RATE_EXCEEDED`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Failure {
     pub reason: Option<String>,
@@ -53,7 +53,7 @@ pub struct Failure {
     pub cause: Option<String>,
 }
 
-/// What a task runs.
+/// The kind of task, with the activity type, function name or workflow type it runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TaskType {
     Activity(ActivityType),
@@ -146,7 +146,7 @@ pub enum RequestStatus {
     Failed,
 }
 
-/// Which request an [`ExternalRequestState`] tracks.
+/// The kind of request an [`ExternalRequestState`] tracks: a signal or a cancellation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExternalRequestKind {
     Signal { signal_name: String, input: Option<String> },
@@ -226,8 +226,8 @@ pub struct WorkflowState {
     pub transient_failures: Vec<TransientFailure>,
     /// Id of the first `WorkflowExecutionCancelRequested` event, if any.
     pub cancel_requested_event_id: Option<i64>,
-    /// Events up to this id were in the previous decision task: the task's
-    /// `previousStartedEventId`.
+    /// The task's `previousStartedEventId`: events up to this id were in an earlier
+    /// decision task.
     pub previous_started_event_id: i64,
     /// The task's `startedEventId`.
     pub started_event_id: i64,

@@ -31,7 +31,8 @@ fn activity_scheduled_then_started() {
 
 #[test]
 fn activity_closing_events_set_status() {
-    let cases: Vec<(TaskStatus, fn(i64, i64) -> crate::history::EventAttributes)> = vec![
+    type Closing = fn(i64, i64) -> crate::history::EventAttributes;
+    let cases: Vec<(TaskStatus, Closing)> = vec![
         (TaskStatus::Completed, |s, t| activity_completed(s, t, "paid").into()),
         (TaskStatus::Failed, |s, t| {
             activity_failed(s, t, "declined", "card expired").into()
