@@ -78,8 +78,10 @@
 //! ```
 //!
 //! Ids must be deterministic, because SWF may hand the same history to the decider again
-//! and the decider keeps nothing between tasks: attempt counts come from the history
-//! ([`TaskState::attempts`]) and from each retry timer's `control` member.
+//! and the decider keeps nothing between tasks. Attempt counts come from the history
+//! ([`TaskState::attempts`]) and from each retry timer's `control` member, and
+//! [`TaskState::decision`] rebuilds the decision that scheduled a task, so a failed task can
+//! be scheduled again from the history alone.
 
 mod builders;
 mod limits;

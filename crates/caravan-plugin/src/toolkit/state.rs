@@ -68,7 +68,7 @@ pub enum TaskType {
 
 /// The latest attempt of an activity task, Lambda task or child workflow execution with a
 /// given id.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TaskState {
     /// The activity id, Lambda task id or child workflow id.
     pub id: String,
@@ -88,6 +88,10 @@ pub struct TaskState {
     pub failure: Option<Failure>,
     /// Whether a `RequestCancelActivityTask` decision for this activity was accepted.
     pub cancel_requested: bool,
+    /// The decision that schedules this task again, rebuilt from its `*Scheduled` or
+    /// `*Initiated` event with the settings SWF resolved. `None` when SWF rejected the
+    /// decision, because the rejection event keeps only the id and type.
+    pub decision: Option<Decision>,
     /// Id of the last event that changed this state.
     pub last_event_id: i64,
 }
@@ -114,6 +118,8 @@ pub struct TimerState {
     pub started_event_id: i64,
     /// Cause of a rejected `StartTimer` decision.
     pub cause: Option<String>,
+    /// Number of `StartTimer` decisions with this id, including those SWF rejected.
+    pub attempts: u32,
     /// The retry that this timer delays, when [`retry_after`](super::retry_after) started it.
     pub retry: Option<Retry>,
     /// Id of the last event that changed this state.
@@ -194,7 +200,8 @@ pub struct TransientFailure {
     /// The decision type SWF rejected, such as `ScheduleActivityTask`.
     pub decision_type: &'static str,
     /// The activity id, Lambda task id, timer id or child workflow id, or for a request to
-    /// another execution its workflow id.
+    /// another execution its workflow id, as [`decision_id`](super::retry::decision_id)
+    /// returns it. Empty for `ContinueAsNewWorkflowExecution`.
     pub id: String,
     pub cause: String,
     /// Id of the `*Failed` event.

@@ -7,6 +7,10 @@
 use std::collections::HashMap;
 
 use super::*;
+use crate::decision::{
+    ScheduleActivityTaskDecisionAttributes, ScheduleLambdaFunctionDecisionAttributes,
+    StartChildWorkflowExecutionDecisionAttributes,
+};
 use crate::history::{EventAttributes, HistoryEvent, StartChildWorkflowExecutionFailedEventAttributes};
 
 /// Returns whether waiting and sending the decision again can succeed after this cause.
@@ -21,7 +25,6 @@ pub(super) fn fold(task: &DecisionTask) -> WorkflowState {
             started_event_id: task.started_event_id,
             ..WorkflowState::default()
         },
-        workflow_id: task.workflow_execution.workflow_id.clone(),
         ..Folder::default()
     };
 
@@ -49,13 +52,14 @@ fn events_in_id_order(task: &DecisionTask) -> Vec<&HistoryEvent> {
 #[derive(Default)]
 struct Folder {
     state: WorkflowState,
-    workflow_id: String,
     /// Activity id by the id of its `ActivityTaskScheduled` event.
     activity_ids: HashMap<i64, String>,
     /// Lambda task id by the id of its `LambdaFunctionScheduled` event.
     lambda_ids: HashMap<i64, String>,
     /// Child workflow id by the id of its `StartChildWorkflowExecutionInitiated` event.
     child_ids: HashMap<i64, String>,
+    /// Number of `StartTimer` decisions, by timer id.
+    timer_attempts: HashMap<String, u32>,
     /// Number of signals and cancellation requests sent, by target workflow id.
     external_attempts: HashMap<String, u32>,
     continue_as_new_attempts: u32,
@@ -83,10 +87,9 @@ impl Folder {
             EventAttributes::ContinueAsNewWorkflowExecutionFailed(failed) => {
                 self.continue_as_new_attempts += 1;
                 let attempt = self.continue_as_new_attempts;
-                let id_of_run = self.workflow_id.clone();
                 self.note_failure(
                     "ContinueAsNewWorkflowExecution",
-                    id_of_run,
+                    String::new(),
                     failed.cause.as_str(),
                     id,
                     attempt,
@@ -129,6 +132,7 @@ impl Folder {
                 );
                 task.input = scheduled.input.clone();
                 task.control = scheduled.control.clone();
+                task.decision = Some(decisions::schedule_activity_task(scheduled));
             }
             EventAttributes::ScheduleActivityTaskFailed(failed) => {
                 let task = schedule_failed_task(
@@ -227,6 +231,7 @@ impl Folder {
                 );
                 task.input = scheduled.input.clone();
                 task.control = scheduled.control.clone();
+                task.decision = Some(decisions::schedule_lambda_function(scheduled));
             }
             EventAttributes::ScheduleLambdaFunctionFailed(failed) => {
                 let task = schedule_failed_task(
@@ -320,6 +325,7 @@ impl Folder {
                 let task = scheduled_task(&mut self.state.child_workflows, &initiated.workflow_id, task_type, id);
                 task.input = initiated.input.clone();
                 task.control = initiated.control.clone();
+                task.decision = Some(decisions::start_child_workflow_execution(initiated));
                 return true;
             }
             EventAttributes::StartChildWorkflowExecutionFailed(failed) => {
@@ -433,11 +439,13 @@ impl Folder {
                         .control
                         .as_deref()
                         .and_then(super::super::retry::parse_retry_control),
+                    attempts: self.count_timer_attempt(&started.timer_id),
                     last_event_id: id,
                 };
                 self.state.timers.insert(started.timer_id.clone(), timer);
             }
             EventAttributes::StartTimerFailed(failed) => {
+                let attempts = self.count_timer_attempt(&failed.timer_id);
                 let timer = TimerState {
                     timer_id: failed.timer_id.clone(),
                     status: TimerStatus::StartFailed,
@@ -446,19 +454,33 @@ impl Folder {
                     started_event_id: 0,
                     cause: Some(failed.cause.to_string()),
                     retry: None,
+                    attempts,
                     last_event_id: id,
                 };
                 // A timer id that is already in use belongs to an open timer, whose state stays.
                 if failed.cause != crate::types::StartTimerFailedCause::TimerIdAlreadyInUse {
                     self.state.timers.insert(failed.timer_id.clone(), timer);
                 }
-                self.note_failure("StartTimer", failed.timer_id.clone(), failed.cause.as_str(), id, 1);
+                self.note_failure(
+                    "StartTimer",
+                    failed.timer_id.clone(),
+                    failed.cause.as_str(),
+                    id,
+                    attempts,
+                );
             }
             EventAttributes::TimerFired(fired) => self.end_timer(&fired.timer_id, TimerStatus::Fired, id),
             EventAttributes::TimerCanceled(canceled) => self.end_timer(&canceled.timer_id, TimerStatus::Canceled, id),
             _ => return false,
         }
         true
+    }
+
+    /// Counts one more `StartTimer` decision for `timer_id` and returns the count.
+    fn count_timer_attempt(&mut self, timer_id: &str) -> u32 {
+        let attempts = self.timer_attempts.entry(timer_id.to_owned()).or_default();
+        *attempts += 1;
+        *attempts
     }
 
     fn end_timer(&mut self, timer_id: &str, status: TimerStatus, id: i64) {
@@ -565,6 +587,7 @@ fn new_attempt<'a>(tasks: &'a mut BTreeMap<String, TaskState>, id: &str, task_ty
         result: None,
         failure: None,
         cancel_requested: false,
+        decision: None,
         last_event_id: 0,
     };
     tasks.insert(id.to_owned(), task);
@@ -619,6 +642,61 @@ fn close(task: &mut TaskState, status: TaskStatus, event_id: i64, failure: Optio
     task.status = status;
     task.failure = failure;
     task.last_event_id = event_id;
+}
+
+/// The decisions that schedule a task again, rebuilt from the event that scheduled it.
+mod decisions {
+    use super::*;
+    use crate::history::{
+        ActivityTaskScheduledEventAttributes, LambdaFunctionScheduledEventAttributes,
+        StartChildWorkflowExecutionInitiatedEventAttributes,
+    };
+
+    pub(super) fn schedule_activity_task(scheduled: &ActivityTaskScheduledEventAttributes) -> Decision {
+        Decision::ScheduleActivityTask(ScheduleActivityTaskDecisionAttributes {
+            activity_type: scheduled.activity_type.clone(),
+            activity_id: scheduled.activity_id.clone(),
+            control: scheduled.control.clone(),
+            input: scheduled.input.clone(),
+            schedule_to_close_timeout: scheduled.schedule_to_close_timeout.clone(),
+            task_list: Some(scheduled.task_list.clone()),
+            task_priority: scheduled.task_priority.clone(),
+            schedule_to_start_timeout: scheduled.schedule_to_start_timeout.clone(),
+            start_to_close_timeout: scheduled.start_to_close_timeout.clone(),
+            heartbeat_timeout: scheduled.heartbeat_timeout.clone(),
+            ..Default::default()
+        })
+    }
+
+    pub(super) fn schedule_lambda_function(scheduled: &LambdaFunctionScheduledEventAttributes) -> Decision {
+        Decision::ScheduleLambdaFunction(ScheduleLambdaFunctionDecisionAttributes {
+            id: scheduled.id.clone(),
+            name: scheduled.name.clone(),
+            control: scheduled.control.clone(),
+            input: scheduled.input.clone(),
+            start_to_close_timeout: scheduled.start_to_close_timeout.clone(),
+            ..Default::default()
+        })
+    }
+
+    pub(super) fn start_child_workflow_execution(
+        initiated: &StartChildWorkflowExecutionInitiatedEventAttributes,
+    ) -> Decision {
+        Decision::StartChildWorkflowExecution(StartChildWorkflowExecutionDecisionAttributes {
+            workflow_type: initiated.workflow_type.clone(),
+            workflow_id: initiated.workflow_id.clone(),
+            control: initiated.control.clone(),
+            input: initiated.input.clone(),
+            execution_start_to_close_timeout: initiated.execution_start_to_close_timeout.clone(),
+            task_list: Some(initiated.task_list.clone()),
+            task_priority: initiated.task_priority.clone(),
+            task_start_to_close_timeout: initiated.task_start_to_close_timeout.clone(),
+            child_policy: Some(initiated.child_policy.clone()),
+            tag_list: initiated.tag_list.clone(),
+            lambda_role: initiated.lambda_role.clone(),
+            ..Default::default()
+        })
+    }
 }
 
 fn cause_only(cause: &str) -> Failure {

@@ -317,3 +317,47 @@ fn external_and_child_rate_failures_recorded() {
         ]
     );
 }
+
+#[test]
+fn failed_activity_retried_from_history() {
+    let policy = RetryPolicy::default();
+    let mut history = History::new(None);
+    let scheduled = history.add(activity_scheduled("charge"));
+    let started = history.add(activity_started(scheduled));
+    history.add(activity_failed(scheduled, started, "declined", "try later"));
+    let state = history.state();
+    let activity = &state.activities["charge"];
+
+    let timer = retry_after(activity.decision.as_ref().unwrap(), activity.attempts + 1, &policy)
+        .unwrap()
+        .unwrap();
+    let attributes = timer_attributes(&timer);
+    let timer_started_id = history.add(timer_started(&attributes.timer_id, attributes.control.clone()));
+    history.decided();
+    history.add(timer_fired(&attributes.timer_id, timer_started_id));
+    let state = history.state();
+    let due: Vec<&Retry> = state.due_retries().collect();
+
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].attempt, 2);
+    assert_eq!(due[0].decision, state.activities["charge"].decision);
+}
+
+#[test]
+fn continue_as_new_failure_keyed_by_empty_id() {
+    let mut history = History::new(None);
+    history.add(crate::history::ContinueAsNewWorkflowExecutionFailedEventAttributes {
+        cause: ContinueAsNewWorkflowExecutionFailedCause::ContinueAsNewWorkflowExecutionRateExceeded,
+        decision_task_completed_event_id: 4,
+        unknown_fields: Default::default(),
+    });
+    let state = history.state();
+    let continue_as_new = Decision::continue_as_new_workflow_execution(None);
+
+    let timers =
+        back_off_transient_failures(&state, &RetryPolicy::default(), |_| Some(continue_as_new.clone())).unwrap();
+
+    assert_eq!(state.transient_failures[0].id, "");
+    assert_eq!(decision_id(&continue_as_new), "");
+    assert_eq!(timer_attributes(&timers[0]).timer_id, "retry-continue-");
+}

@@ -519,3 +519,60 @@ fn history_of_25000_events_builds() {
     );
     assert!(state.activities.values().all(|task| task.attempts > 1));
 }
+
+#[test]
+fn scheduling_decisions_rebuilt_from_events() {
+    let mut history = History::new(None);
+    history.add(activity_scheduled("charge"));
+    history.add(lambda_scheduled("thumb", "resize"));
+    history.add(child_initiated("ship-1"));
+    history.add(schedule_activity_failed(
+        "refund",
+        ScheduleActivityTaskFailedCause::ActivityTypeDeprecated,
+    ));
+
+    let state = history.state();
+
+    let Some(crate::decision::Decision::ScheduleActivityTask(charge)) = &state.activities["charge"].decision else {
+        panic!(
+            "expected ScheduleActivityTask, got {:?}",
+            state.activities["charge"].decision
+        );
+    };
+    assert_eq!(charge.activity_id, "charge");
+    assert_eq!(charge.activity_type, ActivityType::new("Charge", "1"));
+    assert_eq!(charge.task_list, Some(TaskList::new("workers")));
+    assert_eq!(charge.input.as_deref(), Some("{\"amount\":5}"));
+    assert_eq!(charge.control.as_deref(), Some("step-1"));
+    assert_eq!(charge.start_to_close_timeout.as_deref(), Some("300"));
+    let lambda = state.lambda_functions["thumb"].decision.clone().unwrap();
+    assert_eq!(
+        lambda,
+        crate::decision::Decision::schedule_lambda_function("thumb", "resize", Some("{}".to_owned()), Some(60))
+    );
+    let Some(crate::decision::Decision::StartChildWorkflowExecution(child)) = &state.child_workflows["ship-1"].decision
+    else {
+        panic!("expected StartChildWorkflowExecution");
+    };
+    assert_eq!(child.workflow_id, "ship-1");
+    assert_eq!(child.child_policy, Some(ChildPolicy::Terminate));
+    assert_eq!(state.activities["refund"].decision, None);
+}
+
+#[test]
+fn timer_attempts_counted_by_id() {
+    let mut history = History::new(None);
+    let first = history.add(timer_started("wake", None));
+    history.add(timer_fired("wake", first));
+    history.add(start_timer_failed(
+        "wake",
+        StartTimerFailedCause::TimerCreationRateExceeded,
+    ));
+    history.add(timer_started("wake", None));
+
+    let state = history.state();
+
+    assert_eq!(state.timers["wake"].attempts, 3);
+    assert_eq!(state.timers["wake"].status, TimerStatus::Started);
+    assert_eq!(state.transient_failures[0].attempt, 2);
+}
