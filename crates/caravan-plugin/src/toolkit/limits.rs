@@ -15,6 +15,10 @@ use crate::decision::{Decision, Decisions};
 /// Maximum length of an id or name: activity id, timer id, workflow id, marker name, signal
 /// name, Lambda task id.
 pub const MAX_ID_CHARS: usize = 256;
+/// Maximum length of a workflow or activity type version.
+pub const MAX_VERSION_CHARS: usize = 64;
+/// Maximum length of a run id.
+pub const MAX_RUN_ID_CHARS: usize = 64;
 /// Maximum length of a Lambda function name or ARN in `ScheduleLambdaFunction`.
 pub const MAX_FUNCTION_NAME_CHARS: usize = 64;
 /// Maximum length of input, result, details, control and execution context.
@@ -261,7 +265,7 @@ pub fn check_decision(decision: &Decision) -> Result<(), LimitError> {
         Decision::ScheduleActivityTask(a) => {
             check_id("activityId", &a.activity_id, MAX_ID_CHARS)?;
             check_id("activityType.name", &a.activity_type.name, MAX_ID_CHARS)?;
-            check_id("activityType.version", &a.activity_type.version, 64)?;
+            check_id("activityType.version", &a.activity_type.version, MAX_VERSION_CHARS)?;
             if let Some(task_list) = &a.task_list {
                 check_id("taskList.name", &task_list.name, MAX_ID_CHARS)?;
             }
@@ -286,7 +290,7 @@ pub fn check_decision(decision: &Decision) -> Result<(), LimitError> {
                 check_id("taskList.name", &task_list.name, MAX_ID_CHARS)?;
             }
             if let Some(version) = &a.workflow_type_version {
-                check_id("workflowTypeVersion", version, 64)?;
+                check_id("workflowTypeVersion", version, MAX_VERSION_CHARS)?;
             }
             check_optional_duration(
                 "executionStartToCloseTimeout",
@@ -309,19 +313,19 @@ pub fn check_decision(decision: &Decision) -> Result<(), LimitError> {
         Decision::SignalExternalWorkflowExecution(a) => {
             check_id("workflowId", &a.workflow_id, MAX_ID_CHARS)?;
             check_length("signalName", &a.signal_name, 1, MAX_ID_CHARS)?;
-            check_optional("runId", a.run_id.as_deref(), 64)?;
+            check_optional("runId", a.run_id.as_deref(), MAX_RUN_ID_CHARS)?;
             check_optional("input", a.input.as_deref(), MAX_DATA_CHARS)?;
             check_optional("control", a.control.as_deref(), MAX_DATA_CHARS)
         }
         Decision::RequestCancelExternalWorkflowExecution(a) => {
             check_id("workflowId", &a.workflow_id, MAX_ID_CHARS)?;
-            check_optional("runId", a.run_id.as_deref(), 64)?;
+            check_optional("runId", a.run_id.as_deref(), MAX_RUN_ID_CHARS)?;
             check_optional("control", a.control.as_deref(), MAX_DATA_CHARS)
         }
         Decision::StartChildWorkflowExecution(a) => {
             check_id("workflowId", &a.workflow_id, MAX_ID_CHARS)?;
             check_id("workflowType.name", &a.workflow_type.name, MAX_ID_CHARS)?;
-            check_id("workflowType.version", &a.workflow_type.version, 64)?;
+            check_id("workflowType.version", &a.workflow_type.version, MAX_VERSION_CHARS)?;
             if let Some(task_list) = &a.task_list {
                 check_id("taskList.name", &task_list.name, MAX_ID_CHARS)?;
             }
@@ -336,6 +340,8 @@ pub fn check_decision(decision: &Decision) -> Result<(), LimitError> {
             check_optional_priority(a.task_priority.as_deref())
         }
         Decision::ScheduleLambdaFunction(a) => {
+            // NOTE: SWF documents the forbidden characters for activity, timer and workflow
+            // ids. The Lambda task id gets the same check as a precaution.
             check_id("id", &a.id, MAX_ID_CHARS)?;
             check_length("name", &a.name, 1, MAX_FUNCTION_NAME_CHARS)?;
             check_optional("input", a.input.as_deref(), MAX_DATA_CHARS)?;
