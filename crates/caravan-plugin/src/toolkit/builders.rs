@@ -7,7 +7,7 @@ use crate::decision::{
 };
 use crate::types::{ActivityType, ChildPolicy, TaskList, WorkflowType};
 
-use super::limits::{LimitError, Timeout, Violation, check_decision, check_decisions};
+use super::limits::{LimitError, Timeout, Violation, attributes_prefix, check_decision, check_decisions};
 
 /// Builds a `ScheduleActivityTask` decision. Settings left unset come from the activity
 /// type's registered defaults.
@@ -242,7 +242,7 @@ impl DecisionList {
     pub fn push(&mut self, decision: impl Into<Decision>) -> Result<&mut Self, LimitError> {
         let decision = decision.into();
         let index = self.decisions.decisions.len();
-        check_decision(&decision).map_err(|error| error.within(&format!("decisions[{index}]")))?;
+        check_decision(&decision).map_err(|error| error.within(&attributes_prefix(index, &decision)))?;
 
         if let Some(closing_index) = self.closing_index {
             let violation = if decision.is_closing() {

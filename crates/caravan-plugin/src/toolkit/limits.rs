@@ -40,8 +40,9 @@ pub const REQUEST_OVERHEAD_BYTES: usize = 8_192;
 /// A decision or a list of decisions that SWF would reject.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LimitError {
-    /// The SWF member that breaks the limit, such as `activityId`, prefixed with
-    /// `decisions[N].` when [`check_decisions`] found it.
+    /// The SWF member that breaks the limit, such as `activityId`. Checks of a whole list put
+    /// the path of the decision's attributes before it, as in
+    /// `decisions[2].startTimerDecisionAttributes.timerId`.
     pub field: String,
     pub violation: Violation,
 }
@@ -402,7 +403,9 @@ pub fn check_decisions(decisions: &Decisions) -> Result<(), LimitError> {
     check_request_size(decisions)
 }
 
-fn attributes_prefix(index: usize, decision: &Decision) -> String {
+/// Returns the path of a decision's attributes member in the request, such as
+/// `decisions[2].startTimerDecisionAttributes`.
+pub(crate) fn attributes_prefix(index: usize, decision: &Decision) -> String {
     let decision_type = decision.decision_type();
     let mut member = decision_type[..decision_type.len().min(1)].to_ascii_lowercase();
     member.push_str(decision_type.get(1..).unwrap_or_default());

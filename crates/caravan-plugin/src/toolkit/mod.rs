@@ -6,7 +6,7 @@
 //! - [`WorkflowState`]: the history folded in one pass into the state of each activity,
 //!   Lambda task, child workflow, timer and request to another execution, by id. It also
 //!   keeps the signals and markers in order, the execution's input and whether cancellation
-//!   was requested, and tells which events are new since the previous decision task.
+//!   was requested, and selects what is new since the previous decision task.
 //! - [`DecisionList`] and the builders [`ActivityTask`], [`LambdaFunction`], [`Timer`] and
 //!   [`ChildWorkflow`]: decisions checked against SWF's limits before anything is sent, with
 //!   a [`LimitError`] that names the member and the limit.

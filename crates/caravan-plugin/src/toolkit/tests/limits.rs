@@ -281,9 +281,11 @@ fn list_prefixes_field_with_index() {
 
     let error = decisions.push(Decision::start_timer("not/ok", 1)).unwrap_err();
 
-    assert_eq!(error.field, "decisions[1].timerId");
+    assert_eq!(error.field, "decisions[1].startTimerDecisionAttributes.timerId");
     assert!(
-        error.to_string().contains("`decisions[1].timerId` contains '/'"),
+        error
+            .to_string()
+            .contains("`decisions[1].startTimerDecisionAttributes.timerId` contains '/'"),
         "{error}"
     );
 }
