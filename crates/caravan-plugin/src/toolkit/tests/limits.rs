@@ -324,6 +324,7 @@ fn list_over_one_megabyte_rejected() {
     let error = decisions.finish().unwrap_err();
 
     assert_eq!(error.field, "decisions");
+    assert!(error.to_string().contains("SWF's 1 MB request"), "{error}");
     let Violation::RequestTooLarge { bytes, max_bytes } = error.violation else {
         panic!("expected RequestTooLarge, got {:?}", error.violation);
     };
