@@ -184,3 +184,5 @@ macro_rules! export_plugin {
         }
     };
 }
+
+pub mod toolkit;
