@@ -61,6 +61,10 @@ pub enum Command {
     Terminate(TerminateArgs),
     /// List open (or closed) workflow executions.
     List(ListArgs),
+    /// Print the history events of a workflow execution.
+    History(HistoryArgs),
+    /// Describe a workflow execution: status, configuration and open counts.
+    Describe(DescribeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -282,6 +286,44 @@ pub struct ListArgs {
     /// List closed executions, with their close status, instead of open ones.
     #[arg(long)]
     pub closed: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Domain (default: `domain` in the config file's [caravan] section).
+    #[arg(short = 'd', long, value_parser = values::swf_name)]
+    pub domain: Option<String>,
+
+    /// Workflow id of the execution.
+    #[arg(short = 'i', long = "id", value_name = "WORKFLOW_ID", value_parser = values::swf_name)]
+    pub workflow_id: String,
+
+    /// Run id (default: the latest run of the workflow id, open or closed).
+    #[arg(long, value_parser = values::run_id)]
+    pub run_id: Option<String>,
+
+    /// Print the newest event first.
+    #[arg(long, conflicts_with = "follow")]
+    pub reverse: bool,
+
+    /// Keep printing new events, checking every second, until the execution closes.
+    #[arg(long)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// Domain (default: `domain` in the config file's [caravan] section).
+    #[arg(short = 'd', long, value_parser = values::swf_name)]
+    pub domain: Option<String>,
+
+    /// Workflow id of the execution.
+    #[arg(short = 'i', long = "id", value_name = "WORKFLOW_ID", value_parser = values::swf_name)]
+    pub workflow_id: String,
+
+    /// Run id (default: the latest run of the workflow id, open or closed).
+    #[arg(long, value_parser = values::run_id)]
+    pub run_id: Option<String>,
 }
 
 /// Maps the name the binary was started under to the subcommand it stands for, so that a symlink

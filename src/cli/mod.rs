@@ -11,9 +11,11 @@
 
 mod args;
 mod commands;
+mod executions;
 mod logging;
 mod output;
 mod run;
+mod summary;
 mod values;
 
 use std::ffi::OsString;
@@ -104,6 +106,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Signal(signal_args) => commands::signal(&cli, signal_args).await,
         Command::Terminate(terminate_args) => commands::terminate(&cli, terminate_args).await,
         Command::List(list_args) => commands::list(&cli, list_args).await,
+        Command::History(history_args) => executions::history(&cli, history_args).await,
+        Command::Describe(describe_args) => executions::describe(&cli, describe_args).await,
     }
 }
 

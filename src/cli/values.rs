@@ -27,6 +27,15 @@ pub fn swf_version(value: &str) -> Result<String, String> {
     swf_name(value)
 }
 
+/// Checks a run id: 1 to 64 characters.
+pub fn run_id(value: &str) -> Result<String, String> {
+    match value.chars().count() {
+        0 => Err("must not be empty".to_string()),
+        1..=64 => Ok(value.to_string()),
+        _ => Err("must be at most 64 characters".to_string()),
+    }
+}
+
 /// Checks a signal name: 1 to 256 characters.
 pub fn signal_name(value: &str) -> Result<String, String> {
     match value.chars().count() {
