@@ -65,6 +65,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Describe a workflow execution: status, configuration and open counts.
     Describe(DescribeArgs),
+    /// Run a plugin's decider over a saved history and print the decisions it makes, without SWF.
+    Replay(ReplayArgs),
 }
 
 #[derive(Debug, Args)]
@@ -322,6 +324,31 @@ pub struct DescribeArgs {
     pub workflow_id: String,
 
     /// Run id (default: the latest run of the workflow id, open or closed).
+    #[arg(long, value_parser = values::run_id)]
+    pub run_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Plugin file (cdylib) whose decider runs.
+    #[arg(long, value_name = "PLUGIN")]
+    pub plugin: PathBuf,
+
+    /// History as `caravan history --output json` prints it, a JSON array of events, or a
+    /// PollForDecisionTask response.
+    #[arg(value_name = "HISTORY.json")]
+    pub history_file: PathBuf,
+
+    /// Workflow type to decide as NAME:VERSION (default: the type in the WorkflowExecutionStarted event).
+    #[arg(long, value_name = "NAME:VERSION", value_parser = values::workflow_type)]
+    pub workflow_type: Option<(String, String)>,
+
+    /// Workflow id the plugin receives, because a history does not record it (default: from a
+    /// PollForDecisionTask response, else "replay").
+    #[arg(long = "id", value_name = "WORKFLOW_ID", value_parser = values::swf_name)]
+    pub workflow_id: Option<String>,
+
+    /// Run id the plugin receives (default: from a PollForDecisionTask response, else "replay").
     #[arg(long, value_parser = values::run_id)]
     pub run_id: Option<String>,
 }

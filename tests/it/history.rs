@@ -1,8 +1,8 @@
-//! `caravan history` and `caravan describe` against caravan's local endpoint, with the demo
-//! workflow run by the daemon.
+//! `caravan history`, `caravan describe` and `caravan replay` against caravan's local endpoint,
+//! with the demo workflow run by the daemon.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,7 +15,7 @@ use crate::demo::demo_config;
 use crate::support::daemon::Daemon;
 use crate::support::endpoint::Endpoint;
 use crate::support::swf::Swf;
-use crate::support::{caravan_bin, isolated_env, run_caravan, scratch, unique_name, wait_for};
+use crate::support::{caravan_bin, isolated_env, plugins, run_caravan, scratch, unique_name, wait_for};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -100,6 +100,22 @@ impl DemoRun {
         let stdout = self.caravan_ok(&args);
         let body: Value = serde_json::from_str(&stdout).expect("history prints JSON");
         body["events"].as_array().expect("an events array").clone()
+    }
+
+    /// Saves `caravan history --output json` to a file and returns its path.
+    fn save_history(&self, name: &str) -> PathBuf {
+        let stdout = self.caravan_ok(&[
+            "history",
+            "-d",
+            &self.domain,
+            "-i",
+            &self.workflow_id,
+            "--output",
+            "json",
+        ]);
+        let path = self.home().join(name);
+        std::fs::write(&path, stdout).expect("write the history");
+        path
     }
 
     fn stop_execution(&self) {
@@ -306,4 +322,195 @@ fn follow_table_ends_on_interrupt() {
 
     let status = follower.wait_exit().expect("follow exits on SIGINT");
     assert_eq!(status.code(), Some(130));
+}
+
+/// Returns the decisions the daemon made in the last decision task of `events`, as the events
+/// they produced: those that name the last DecisionTaskCompleted event.
+fn events_of_last_decisions(events: &[Value]) -> Vec<&Value> {
+    let completed = events
+        .iter()
+        .rev()
+        .find(|event| event["eventType"] == "DecisionTaskCompleted")
+        .expect("a DecisionTaskCompleted event");
+    let completed_id = &completed["eventId"];
+    events
+        .iter()
+        .filter(|event| {
+            let members = event.as_object().into_iter().flatten();
+            members
+                .filter(|(name, _)| name.ends_with("EventAttributes"))
+                .any(|(_, attributes)| attributes["decisionTaskCompletedEventId"] == *completed_id)
+        })
+        .collect()
+}
+
+fn replay(home: &Path, args: &[&str]) -> Output {
+    let mut full = vec!["replay"];
+    full.extend_from_slice(args);
+    run_caravan(&caravan_bin(), &full, home, &[])
+}
+
+fn replay_json(home: &Path, history: &Path) -> Value {
+    let demo = plugins().demo.display().to_string();
+    let history = history.display().to_string();
+    let output = replay(home, &["--plugin", &demo, &history, "--output", "json"]);
+    assert!(
+        output.status.success(),
+        "replay failed with {}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("replay prints JSON")
+}
+
+#[test]
+fn replay_matches_daemon_decisions() {
+    let run = DemoRun::start();
+
+    // The first task: the daemon started the demo's timer.
+    let first = run.save_history("first.json");
+    let decided = replay_json(run.home(), &first);
+    let decisions = decided["decisions"].as_array().expect("decisions");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&first).expect("read")).expect("JSON");
+    let produced = events_of_last_decisions(saved["events"].as_array().expect("events"));
+    assert_eq!(decisions.len(), produced.len(), "{decided}");
+    assert_eq!(decisions[0]["decisionType"], "StartTimer");
+    assert_eq!(produced[0]["eventType"], "TimerStarted");
+    let timer = &decisions[0]["startTimerDecisionAttributes"];
+    let started = &produced[0]["timerStartedEventAttributes"];
+    assert_eq!(timer["timerId"], started["timerId"]);
+    assert_eq!(timer["startToFireTimeout"], started["startToFireTimeout"]);
+
+    // The last task: STOP completed the execution.
+    run.stop_execution();
+    let last = run.save_history("last.json");
+    let decided = replay_json(run.home(), &last);
+    let decisions = decided["decisions"].as_array().expect("decisions");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&last).expect("read")).expect("JSON");
+    let produced = events_of_last_decisions(saved["events"].as_array().expect("events"));
+    assert_eq!(decisions.len(), produced.len(), "{decided}");
+    assert_eq!(decisions[0]["decisionType"], "CompleteWorkflowExecution");
+    assert_eq!(produced[0]["eventType"], "WorkflowExecutionCompleted");
+    assert_eq!(
+        decisions[0]["completeWorkflowExecutionDecisionAttributes"]["result"],
+        produced[0]["workflowExecutionCompletedEventAttributes"]["result"]
+    );
+
+    // The table names the decision and its key attributes.
+    let demo = plugins().demo.display().to_string();
+    let output = replay(run.home(), &["--plugin", &demo, &last.display().to_string()]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(table.contains("CompleteWorkflowExecution"), "{table}");
+    assert!(table.contains(r#"result="{\"success\": true}""#), "{table}");
+}
+
+/// Writes `text` to `name` in `folder` and returns the path as text.
+fn write_file(folder: &Path, name: &str, text: &str) -> String {
+    let path = folder.join(name);
+    std::fs::write(&path, text).expect("write the file");
+    path.display().to_string()
+}
+
+/// A saved history of a Demo execution at its first decision task.
+const FIRST_TASK: &str = r#"{"events": [
+  {"eventId": 1, "eventTimestamp": 1420070400.0, "eventType": "WorkflowExecutionStarted",
+   "workflowExecutionStartedEventAttributes": {"workflowType": {"name": "Demo", "version": "0.1"},
+     "taskList": {"name": "default"}, "childPolicy": "TERMINATE"}},
+  {"eventId": 2, "eventTimestamp": 1420070400.0, "eventType": "DecisionTaskScheduled",
+   "decisionTaskScheduledEventAttributes": {"taskList": {"name": "default"}}},
+  {"eventId": 3, "eventTimestamp": 1420070400.0, "eventType": "DecisionTaskStarted",
+   "decisionTaskStartedEventAttributes": {"scheduledEventId": 2}}
+]}"#;
+
+/// Runs `caravan replay` with nothing but PATH and HOME in its environment: no region, no
+/// credentials and no endpoint, which an SWF client would need.
+fn replay_without_aws(home: &Path, args: &[&str]) -> Output {
+    Command::new(caravan_bin())
+        .arg("replay")
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .output()
+        .expect("caravan replay runs")
+}
+
+#[test]
+fn replay_needs_no_aws_settings() {
+    let folder = scratch();
+    let history = write_file(folder.path(), "first.json", FIRST_TASK);
+    let demo = plugins().demo.display().to_string();
+
+    let output = replay_without_aws(folder.path(), &["--plugin", &demo, &history]);
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("StartTimer"), "{stdout}");
+    assert!(stdout.contains("timerId=SignalTimeout"), "{stdout}");
+}
+
+#[test]
+fn replay_bad_input() {
+    let folder = scratch();
+    let home = folder.path();
+    let demo = plugins().demo.display().to_string();
+    let missing = home.join("missing.json").display().to_string();
+    let not_json = write_file(home, "not.json", "this is not JSON");
+    let no_start = write_file(
+        home,
+        "no-start.json",
+        r#"[{"eventId": 3, "eventType": "DecisionTaskStarted", "decisionTaskStartedEventAttributes": {"scheduledEventId": 2}}]"#,
+    );
+    let other_type = write_file(home, "other-type.json", &FIRST_TASK.replace("\"Demo\"", "\"Other\""));
+    let first = write_file(home, "first.json", FIRST_TASK);
+    let missing_plugin = home.join("missing.so").display().to_string();
+
+    // (arguments, exit code, fragments of stderr)
+    let cases: Vec<(Vec<&str>, i32, Vec<&str>)> = vec![
+        (
+            vec!["--plugin", &demo, &missing],
+            1,
+            vec![&missing, "cannot read the history"],
+        ),
+        (vec!["--plugin", &demo, &not_json], 1, vec![&not_json, "not valid JSON"]),
+        (
+            vec!["--plugin", &demo, &no_start],
+            1,
+            vec![&no_start, "no WorkflowExecutionStarted"],
+        ),
+        (
+            vec!["--plugin", &demo, &other_type],
+            1,
+            vec![&other_type, "does not serve workflow type Other:0.1", "Demo:0.1"],
+        ),
+        (
+            vec!["--plugin", &demo, &first, "--workflow-type", "Demo:9"],
+            64,
+            vec!["--workflow-type", "Demo:9"],
+        ),
+        (
+            vec!["--plugin", &demo, &first, "--workflow-type", "Demo"],
+            64,
+            vec!["NAME:VERSION"],
+        ),
+        (vec!["--plugin", &missing_plugin, &first], 78, vec![&missing_plugin]),
+    ];
+
+    for (args, code, fragments) in cases {
+        let output = replay_without_aws(home, &args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+        for fragment in fragments {
+            assert!(
+                stderr.contains(fragment),
+                "{args:?}: stderr lacks {fragment:?}:\n{stderr}"
+            );
+        }
+        assert!(
+            output.stdout.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
 }
