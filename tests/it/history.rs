@@ -177,6 +177,52 @@ fn history_table_and_json() {
 }
 
 #[test]
+fn history_merges_pages() {
+    let endpoint = Endpoint::local();
+    let folder = scratch();
+    let home = folder.path();
+    let config = home.join("caravan.ini");
+    std::fs::write(&config, format!("[caravan]\nendpoint_url = {}\n", endpoint.url())).expect("config");
+    let config = config.display().to_string();
+    let domain = unique_name("pages");
+    let swf = Swf::new(&endpoint.url(), &domain);
+    swf.register_domain();
+    swf.register_workflow_type("Pages", "1", "nobody");
+
+    // No decider polls "nobody", so each signal adds one event: 1,002 events in all, more than
+    // the 1,000 of one page.
+    let run_id = swf.start("wf-pages", "Pages", "1", None);
+    for index in 0..1000 {
+        swf.signal("wf-pages", "PING", &index.to_string());
+    }
+    let history_json = |extra: &[&str]| {
+        let mut args = vec![
+            "-c",
+            config.as_str(),
+            "history",
+            "-d",
+            &domain,
+            "-i",
+            "wf-pages",
+            "--output",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let output = run_caravan(&caravan_bin(), &args, home, &[]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let body: Value = serde_json::from_slice(&output.stdout).expect("history prints JSON");
+        body["events"].as_array().expect("an events array").clone()
+    };
+
+    let events = history_json(&[]);
+    assert_eq!(event_ids(&events), (1..=1002).collect::<Vec<_>>());
+    assert_eq!(events, swf.history("wf-pages", &run_id));
+
+    let reversed = history_json(&["--reverse"]);
+    assert_eq!(event_ids(&reversed), (1..=1002).rev().collect::<Vec<_>>());
+}
+
+#[test]
 fn history_of_unknown_workflow_id_fails() {
     let run = DemoRun::start();
 
