@@ -351,6 +351,10 @@ pub struct ReplayArgs {
     /// Run id the plugin receives (default: from a PollForDecisionTask response, else "replay").
     #[arg(long, value_parser = values::run_id)]
     pub run_id: Option<String>,
+
+    /// Event id of the DecisionTaskStarted event of the task to replay (default: the last one).
+    #[arg(long, value_name = "EVENT_ID", value_parser = clap::value_parser!(i64).range(1..))]
+    pub started_event_id: Option<i64>,
 }
 
 /// Maps the name the binary was started under to the subcommand it stands for, so that a symlink

@@ -5,7 +5,8 @@
 //! AWS client or credentials are needed.
 //!
 //! Exit codes: a plugin that cannot be loaded exits 78, as for the daemon. A `--workflow-type`
-//! that the plugin does not serve is a usage error (64). A history file that cannot be read or
+//! that the plugin does not serve, and a `--started-event-id` that names no DecisionTaskStarted
+//! event of the history, are usage errors (64). A history file that cannot be read or
 //! used, a history whose workflow type the plugin does not serve, and a plugin that fails to
 //! decide exit 1.
 
@@ -30,7 +31,12 @@ pub fn replay(cli: &Cli, args: &ReplayArgs) -> Result<ExitCode, Failure> {
     let plugin = LoadedPlugin::load(&args.plugin).map_err(|error| Failure::Plugin(error.to_string()))?;
 
     let file = &args.history_file;
-    let task = read_task(file, args).map_err(|message| in_file(file, &message))?;
+    let task = read_task(file, args).map_err(|error| match error {
+        TaskError::Content(message) => in_file(file, &message),
+        TaskError::StartedEventId(message) => {
+            Failure::Usage(format!("invalid --started-event-id: {message} in {}", file.display()))
+        }
+    })?;
     check_served(&plugin, &task, args)?;
 
     let output = plugin.decide(task.body.to_string().as_bytes()).map_err(|error| {
@@ -68,15 +74,38 @@ struct ReplayTask {
     started_event_id: i64,
 }
 
-/// Reads the history file and builds the decision task of its last DecisionTaskStarted event.
-fn read_task(file: &Path, args: &ReplayArgs) -> Result<ReplayTask, String> {
+/// Failure to build the decision task from a history file.
+#[derive(Debug, thiserror::Error)]
+enum TaskError {
+    /// The file cannot be read, or its content is no usable history.
+    #[error("{0}")]
+    Content(String),
+    /// `--started-event-id` names no DecisionTaskStarted event of the history.
+    #[error("{0}")]
+    StartedEventId(String),
+}
+
+impl From<String> for TaskError {
+    fn from(message: String) -> TaskError {
+        TaskError::Content(message)
+    }
+}
+
+impl From<&str> for TaskError {
+    fn from(message: &str) -> TaskError {
+        TaskError::Content(message.to_string())
+    }
+}
+
+/// Reads the history file and builds the decision task of the chosen DecisionTaskStarted event.
+fn read_task(file: &Path, args: &ReplayArgs) -> Result<ReplayTask, TaskError> {
     let bytes = std::fs::read(file).map_err(|error| format!("cannot read the history: {error}"))?;
     let document: Value =
         serde_json::from_slice(&bytes).map_err(|error| format!("the history is not valid JSON: {error}"))?;
     build_task(document, args)
 }
 
-fn build_task(document: Value, args: &ReplayArgs) -> Result<ReplayTask, String> {
+fn build_task(document: Value, args: &ReplayArgs) -> Result<ReplayTask, TaskError> {
     let (mut events, poll) = split_document(document)?;
     check_events(&events)?;
     // A history printed with --reverse is newest first, but the daemon hands events to plugins oldest first.
@@ -97,17 +126,22 @@ fn build_task(document: Value, args: &ReplayArgs) -> Result<ReplayTask, String> 
             .ok_or("the WorkflowExecutionStarted event has no workflowType; pass --workflow-type NAME:VERSION")?,
     };
 
-    let started_event_id = events
-        .iter()
-        .rev()
-        .find(|event| event["eventType"] == "DecisionTaskStarted")
-        .map(event_id)
-        .ok_or("the history has no DecisionTaskStarted event, so it holds no decision task to replay")?;
+    let started_event_id = match args.started_event_id {
+        Some(chosen) => check_started_event_id(&events, chosen)?,
+        None => events
+            .iter()
+            .rev()
+            .find(|event| event["eventType"] == "DecisionTaskStarted")
+            .map(event_id)
+            .ok_or("the history has no DecisionTaskStarted event, so it contains no decision task to replay")?,
+    };
     events.retain(|event| event_id(event) <= started_event_id);
 
+    // A PollForDecisionTask response sets previousStartedEventId for its own task only.
+    let polled_task = poll.get("startedEventId").and_then(Value::as_i64) == Some(started_event_id);
     let previous_started_event_id = match poll.get("previousStartedEventId").and_then(Value::as_i64) {
-        Some(previous) => previous,
-        None => previous_started_event_id(&events),
+        Some(previous) if polled_task => previous,
+        _ => previous_started_event_id(&events),
     };
     let text = |member: &str| {
         poll.get("workflowExecution")
@@ -131,6 +165,22 @@ fn build_task(document: Value, args: &ReplayArgs) -> Result<ReplayTask, String> 
         type_version,
         started_event_id,
     })
+}
+
+/// Returns `chosen` if it is the id of a DecisionTaskStarted event of `events`.
+fn check_started_event_id(events: &[Value], chosen: i64) -> Result<i64, TaskError> {
+    let Some(event) = events.iter().find(|event| event_id(event) == chosen) else {
+        return Err(TaskError::StartedEventId(format!(
+            "event {chosen} is not in the history"
+        )));
+    };
+    if event["eventType"] != "DecisionTaskStarted" {
+        return Err(TaskError::StartedEventId(format!(
+            "event {chosen} is a {} event, not DecisionTaskStarted",
+            event["eventType"].as_str().unwrap_or("?")
+        )));
+    }
+    Ok(chosen)
 }
 
 /// Returns the events of the document and, for a PollForDecisionTask response, its other members.
@@ -282,6 +332,7 @@ mod tests {
             workflow_type: None,
             workflow_id: None,
             run_id: None,
+            started_event_id: None,
         }
     }
 
@@ -393,7 +444,7 @@ mod tests {
     fn history_without_start_is_rejected() {
         let events: Vec<Value> = second_task_history().into_iter().skip(1).collect();
 
-        let error = build_task(Value::Array(events), &args()).unwrap_err();
+        let error = build_task(Value::Array(events), &args()).unwrap_err().to_string();
 
         assert!(error.contains("no WorkflowExecutionStarted"), "{error}");
     }
@@ -402,7 +453,7 @@ mod tests {
     fn history_without_decision_task_is_rejected() {
         let events: Vec<Value> = second_task_history().into_iter().take(2).collect();
 
-        let error = build_task(Value::Array(events), &args()).unwrap_err();
+        let error = build_task(Value::Array(events), &args()).unwrap_err().to_string();
 
         assert!(error.contains("no DecisionTaskStarted"), "{error}");
     }
@@ -410,16 +461,60 @@ mod tests {
     #[test]
     fn other_json_shapes_are_rejected() {
         for document in [json!("text"), json!({"executionInfos": []}), json!({"events": {}})] {
-            let error = build_task(document.clone(), &args()).unwrap_err();
+            let error = build_task(document.clone(), &args()).unwrap_err().to_string();
             assert!(error.contains("expected {\"events\""), "{document}: {error}");
         }
     }
 
     #[test]
     fn events_without_ids_are_rejected() {
-        let error = build_task(json!([{"eventType": "WorkflowExecutionStarted"}]), &args()).unwrap_err();
+        let error = build_task(json!([{"eventType": "WorkflowExecutionStarted"}]), &args())
+            .unwrap_err()
+            .to_string();
 
         assert!(error.contains("no integer eventId"), "{error}");
+    }
+
+    #[test]
+    fn started_event_id_picks_earlier_task() {
+        let mut args = args();
+        args.started_event_id = Some(3);
+
+        let task = build_task(json!({ "events": second_task_history() }), &args).expect("task");
+
+        assert_eq!(task.started_event_id, 3);
+        assert_eq!(task.body["previousStartedEventId"], 0);
+        assert_eq!(task.body["events"].as_array().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn started_event_id_ignores_poll_previous() {
+        let mut args = args();
+        args.started_event_id = Some(3);
+        let document = json!({
+            "taskToken": "token",
+            "startedEventId": 7,
+            "previousStartedEventId": 3,
+            "workflowType": {"name": "Demo", "version": "0.1"},
+            "events": second_task_history(),
+        });
+
+        let task = build_task(document, &args).expect("task");
+
+        assert_eq!(task.body["previousStartedEventId"], 0);
+    }
+
+    #[test]
+    fn started_event_id_must_name_decision_task() {
+        let mut args = args();
+        for (chosen, expected) in [(5, "WorkflowExecutionSignaled event"), (99, "not in the history")] {
+            args.started_event_id = Some(chosen);
+
+            let error = build_task(json!({ "events": second_task_history() }), &args).unwrap_err();
+
+            assert!(matches!(error, TaskError::StartedEventId(_)), "{error:?}");
+            assert!(error.to_string().contains(expected), "{error}");
+        }
     }
 
     #[test]

@@ -371,14 +371,19 @@ fn follow_table_ends_on_interrupt() {
 }
 
 /// Returns the decisions the daemon made in the last decision task of `events`, as the events
-/// they produced: those that name the last DecisionTaskCompleted event.
+/// they produced.
 fn events_of_last_decisions(events: &[Value]) -> Vec<&Value> {
     let completed = events
         .iter()
         .rev()
         .find(|event| event["eventType"] == "DecisionTaskCompleted")
         .expect("a DecisionTaskCompleted event");
-    let completed_id = &completed["eventId"];
+    events_of_decisions(events, &completed["eventId"])
+}
+
+/// Returns the events that the decisions of one task produced: those that name its
+/// DecisionTaskCompleted event.
+fn events_of_decisions<'a>(events: &'a [Value], completed_id: &Value) -> Vec<&'a Value> {
     events
         .iter()
         .filter(|event| {
@@ -390,16 +395,28 @@ fn events_of_last_decisions(events: &[Value]) -> Vec<&Value> {
         .collect()
 }
 
+/// Returns the event type that a successful decision of the demo workflow records.
+fn recorded_event_type(decision_type: &str) -> &'static str {
+    match decision_type {
+        "StartTimer" => "TimerStarted",
+        "CompleteWorkflowExecution" => "WorkflowExecutionCompleted",
+        "FailWorkflowExecution" => "WorkflowExecutionFailed",
+        other => panic!("the demo workflow makes no {other} decision"),
+    }
+}
+
 fn replay(home: &Path, args: &[&str]) -> Output {
     let mut full = vec!["replay"];
     full.extend_from_slice(args);
     run_caravan(&caravan_bin(), &full, home, &[])
 }
 
-fn replay_json(home: &Path, history: &Path) -> Value {
+fn replay_json(home: &Path, history: &Path, extra: &[&str]) -> Value {
     let demo = plugins().demo.display().to_string();
     let history = history.display().to_string();
-    let output = replay(home, &["--plugin", &demo, &history, "--output", "json"]);
+    let mut args = vec!["--plugin", demo.as_str(), history.as_str(), "--output", "json"];
+    args.extend_from_slice(extra);
+    let output = replay(home, &args);
     assert!(
         output.status.success(),
         "replay failed with {}: {}",
@@ -415,7 +432,7 @@ fn replay_matches_daemon_decisions() {
 
     // The first task: the daemon started the demo's timer.
     let first = run.save_history("first.json");
-    let decided = replay_json(run.home(), &first);
+    let decided = replay_json(run.home(), &first, &[]);
     let decisions = decided["decisions"].as_array().expect("decisions");
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&first).expect("read")).expect("JSON");
     let produced = events_of_last_decisions(saved["events"].as_array().expect("events"));
@@ -430,7 +447,7 @@ fn replay_matches_daemon_decisions() {
     // The last task: STOP completed the execution.
     run.stop_execution();
     let last = run.save_history("last.json");
-    let decided = replay_json(run.home(), &last);
+    let decided = replay_json(run.home(), &last, &[]);
     let decisions = decided["decisions"].as_array().expect("decisions");
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&last).expect("read")).expect("JSON");
     let produced = events_of_last_decisions(saved["events"].as_array().expect("events"));
@@ -449,6 +466,39 @@ fn replay_matches_daemon_decisions() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(table.contains("CompleteWorkflowExecution"), "{table}");
     assert!(table.contains(r#"result="{\"success\": true}""#), "{table}");
+}
+
+#[test]
+fn replay_each_task_of_history() {
+    let run = DemoRun::start();
+    run.swf.signal(&run.workflow_id, "PRINT", "replayed");
+    assert!(run.daemon.wait_for_log("replayed", WAIT), "{}", run.daemon.log());
+    run.stop_execution();
+    let history = run.save_history("history.json");
+    let events = run.swf.history(&run.workflow_id, &run.run_id);
+
+    let completed: Vec<&Value> = events
+        .iter()
+        .filter(|event| event["eventType"] == "DecisionTaskCompleted")
+        .collect();
+    assert_eq!(completed.len(), 3, "{events:?}");
+    for task in completed {
+        let started_event_id = task["decisionTaskCompletedEventAttributes"]["startedEventId"].to_string();
+
+        let decided = replay_json(run.home(), &history, &["--started-event-id", &started_event_id]);
+
+        let expected: Vec<&str> = decided["decisions"]
+            .as_array()
+            .expect("decisions")
+            .iter()
+            .map(|decision| recorded_event_type(decision["decisionType"].as_str().expect("decisionType")))
+            .collect();
+        let produced: Vec<&str> = events_of_decisions(&events, &task["eventId"])
+            .iter()
+            .map(|event| event["eventType"].as_str().expect("eventType"))
+            .collect();
+        assert_eq!(produced, expected, "task of event {started_event_id}");
+    }
 }
 
 /// Writes `text` to `name` in `folder` and returns the path as text.
@@ -539,6 +589,11 @@ fn replay_bad_input() {
             vec!["--plugin", &demo, &first, "--workflow-type", "Demo"],
             64,
             vec!["NAME:VERSION"],
+        ),
+        (
+            vec!["--plugin", &demo, &first, "--started-event-id", "2"],
+            64,
+            vec!["--started-event-id", "DecisionTaskScheduled", &first],
         ),
         (vec!["--plugin", &missing_plugin, &first], 78, vec![&missing_plugin]),
     ];
