@@ -44,7 +44,7 @@ fn default_directives(cli: &Cli) -> &'static str {
     } else if cli.verbose || long_running {
         "warn,caravan=info"
     } else if matches!(cli.command, Command::Replay(_)) {
-        // A plugin author replaying a history wants to see what the plugin logs.
+        // A plugin author replaying a history expects to see the plugin's log records.
         "warn,caravan::plugin=info"
     } else {
         "warn"
