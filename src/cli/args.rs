@@ -61,6 +61,12 @@ pub enum Command {
     Terminate(TerminateArgs),
     /// List open (or closed) workflow executions.
     List(ListArgs),
+    /// Print the history events of a workflow execution.
+    History(HistoryArgs),
+    /// Describe a workflow execution: status, configuration and open counts.
+    Describe(DescribeArgs),
+    /// Run a plugin's decider over a saved history and print the decisions it makes, without SWF.
+    Replay(ReplayArgs),
 }
 
 #[derive(Debug, Args)]
@@ -282,6 +288,73 @@ pub struct ListArgs {
     /// List closed executions, with their close status, instead of open ones.
     #[arg(long)]
     pub closed: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Domain (default: `domain` in the config file's [caravan] section).
+    #[arg(short = 'd', long, value_parser = values::swf_name)]
+    pub domain: Option<String>,
+
+    /// Workflow id of the execution.
+    #[arg(short = 'i', long = "id", value_name = "WORKFLOW_ID", value_parser = values::swf_name)]
+    pub workflow_id: String,
+
+    /// Run id (default: the latest run of the workflow id, open or closed).
+    #[arg(long, value_parser = values::run_id)]
+    pub run_id: Option<String>,
+
+    /// Print the newest event first.
+    #[arg(long, conflicts_with = "follow")]
+    pub reverse: bool,
+
+    /// Keep printing new events, checking every second, until the execution closes.
+    #[arg(long)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// Domain (default: `domain` in the config file's [caravan] section).
+    #[arg(short = 'd', long, value_parser = values::swf_name)]
+    pub domain: Option<String>,
+
+    /// Workflow id of the execution.
+    #[arg(short = 'i', long = "id", value_name = "WORKFLOW_ID", value_parser = values::swf_name)]
+    pub workflow_id: String,
+
+    /// Run id (default: the latest run of the workflow id, open or closed).
+    #[arg(long, value_parser = values::run_id)]
+    pub run_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Plugin file (cdylib) whose decider runs.
+    #[arg(long, value_name = "PLUGIN")]
+    pub plugin: PathBuf,
+
+    /// History as `caravan history --output json` prints it, a JSON array of events, or a
+    /// PollForDecisionTask response.
+    #[arg(value_name = "HISTORY.json")]
+    pub history_file: PathBuf,
+
+    /// Workflow type to decide as NAME:VERSION (default: the type in the WorkflowExecutionStarted event).
+    #[arg(long, value_name = "NAME:VERSION", value_parser = values::workflow_type)]
+    pub workflow_type: Option<(String, String)>,
+
+    /// Workflow id the plugin receives, because a history does not record it (default: from a
+    /// PollForDecisionTask response, else "replay").
+    #[arg(long = "id", value_name = "WORKFLOW_ID", value_parser = values::swf_name)]
+    pub workflow_id: Option<String>,
+
+    /// Run id the plugin receives (default: from a PollForDecisionTask response, else "replay").
+    #[arg(long, value_parser = values::run_id)]
+    pub run_id: Option<String>,
+
+    /// Event id of the DecisionTaskStarted event of the task to replay (default: the last one).
+    #[arg(long, value_name = "EVENT_ID", value_parser = clap::value_parser!(i64).range(1..))]
+    pub started_event_id: Option<i64>,
 }
 
 /// Maps the name the binary was started under to the subcommand it stands for, so that a symlink

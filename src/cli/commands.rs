@@ -27,7 +27,7 @@ fn global_settings(cli: &Cli) -> Result<Global, Failure> {
     }
 }
 
-async fn client_and_domain(cli: &Cli, domain: Option<&String>) -> Result<(Client, String), Failure> {
+pub(super) async fn client_and_domain(cli: &Cli, domain: Option<&String>) -> Result<(Client, String), Failure> {
     let global = global_settings(cli)?;
     let domain = domain.cloned().or_else(|| global.domain.clone()).ok_or_else(|| {
         Failure::Usage("missing --domain (or `domain` in the config file's [caravan] section)".to_string())
@@ -65,7 +65,7 @@ async fn check_local_endpoint(listen: std::net::SocketAddr) -> Result<(), Failur
 }
 
 /// Turns a failed SDK call into one line for stderr.
-fn swf_failure<E>(
+pub(super) fn swf_failure<E>(
     action: &str,
     error: aws_sdk_swf::error::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
 ) -> Failure
@@ -75,7 +75,7 @@ where
     Failure::Runtime(anyhow!("{action} failed: {}", swf::describe(&error)))
 }
 
-fn raw_json(raw: &RawResponse) -> Value {
+pub(super) fn raw_json(raw: &RawResponse) -> Value {
     raw.take()
         .and_then(|body| serde_json::from_slice(&body).ok())
         .unwrap_or_else(|| Value::Object(Default::default()))

@@ -43,6 +43,9 @@ fn default_directives(cli: &Cli) -> &'static str {
         "debug,hyper=info,h2=info,rustls=info,aws_smithy_runtime=info"
     } else if cli.verbose || long_running {
         "warn,caravan=info"
+    } else if matches!(cli.command, Command::Replay(_)) {
+        // A plugin author replaying a history expects to see the plugin's log records.
+        "warn,caravan::plugin=info"
     } else {
         "warn"
     }

@@ -11,9 +11,12 @@
 
 mod args;
 mod commands;
+mod executions;
 mod logging;
 mod output;
+mod replay;
 mod run;
+mod summary;
 mod values;
 
 use std::ffi::OsString;
@@ -36,6 +39,8 @@ pub const EXIT_FORCED_STOP: u8 = 130;
 pub enum Failure {
     Usage(String),
     Config(Vec<ConfigError>),
+    /// A plugin that cannot be loaded outside the daemon, such as by `caravan replay`.
+    Plugin(String),
     Runtime(anyhow::Error),
 }
 
@@ -104,6 +109,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Signal(signal_args) => commands::signal(&cli, signal_args).await,
         Command::Terminate(terminate_args) => commands::terminate(&cli, terminate_args).await,
         Command::List(list_args) => commands::list(&cli, list_args).await,
+        Command::History(history_args) => executions::history(&cli, history_args).await,
+        Command::Describe(describe_args) => executions::describe(&cli, describe_args).await,
+        Command::Replay(replay_args) => replay::replay(&cli, replay_args),
     }
 }
 
@@ -127,6 +135,10 @@ fn report_failure(failure: Failure) -> ExitCode {
             let count = errors.len();
             let problems = if count == 1 { "problem" } else { "problems" };
             eprintln!("caravan: {count} config {problems}; nothing was started");
+            ExitCode::from(EXIT_CONFIG)
+        }
+        Failure::Plugin(message) => {
+            eprintln!("error: {message}");
             ExitCode::from(EXIT_CONFIG)
         }
         Failure::Runtime(error) => {

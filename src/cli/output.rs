@@ -57,6 +57,23 @@ pub fn print_message(format: OutputFormat, message: &str, json: Value) -> Result
     }
 }
 
+/// Prints `label: value` lines with the values aligned, or `json` with `--output json`.
+pub fn print_fields(format: OutputFormat, fields: &[(&str, String)], json: Value) -> Result<(), Failure> {
+    if format.is_json() {
+        return print_json(&json);
+    }
+    let width = fields.iter().map(|(label, _)| label.len()).max().unwrap_or(0) + 1;
+    let lines: Vec<String> = fields
+        .iter()
+        .map(|(label, value)| {
+            format!("{:<width$} {value}", format!("{label}:"))
+                .trim_end()
+                .to_string()
+        })
+        .collect();
+    print_line(&lines.join("\n"))
+}
+
 /// Appends the array `key` of one response page to `items`.
 pub fn extend_array(items: &mut Vec<Value>, mut page: Value, key: &str) {
     if let Some(Value::Array(values)) = page.get_mut(key).map(Value::take) {
@@ -64,14 +81,14 @@ pub fn extend_array(items: &mut Vec<Value>, mut page: Value, key: &str) {
     }
 }
 
-fn print_json(json: &Value) -> Result<(), Failure> {
+pub fn print_json(json: &Value) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(json).unwrap_or_else(|_| json.to_string());
     print_line(&text)
 }
 
 /// Writes a line to stdout. A closed pipe (`caravan list | head`) is not an error worth reporting,
 /// but any other write error is, because the output is lost.
-fn print_line(text: &str) -> Result<(), Failure> {
+pub fn print_line(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
         Ok(()) => Ok(()),
@@ -85,6 +102,19 @@ pub fn format_time(time: &DateTime) -> String {
     match jiff::Timestamp::from_second(time.secs()) {
         Ok(timestamp) => timestamp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         Err(_) => time.secs().to_string(),
+    }
+}
+
+/// Formats a time in SWF's JSON, epoch seconds with a fraction, as RFC 3339 in UTC to the
+/// millisecond. A value out of range is printed as it is.
+pub fn format_epoch_seconds(seconds: f64) -> String {
+    let milliseconds = (seconds * 1000.0).round();
+    if !milliseconds.is_finite() || milliseconds.abs() > i64::MAX as f64 {
+        return seconds.to_string();
+    }
+    match jiff::Timestamp::from_millisecond(milliseconds as i64) {
+        Ok(timestamp) => timestamp.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        Err(_) => seconds.to_string(),
     }
 }
 
@@ -147,6 +177,13 @@ mod tests {
     fn parse_time_rejects_garbage() {
         let error = parse_time("yesterday").unwrap_err();
         assert!(error.contains("\"yesterday\""), "{error}");
+    }
+
+    #[test]
+    fn format_epoch_seconds_keeps_milliseconds() {
+        assert_eq!(format_epoch_seconds(1_420_070_400.25), "2015-01-01T00:00:00.250Z");
+        assert_eq!(format_epoch_seconds(1_420_070_400.0), "2015-01-01T00:00:00.000Z");
+        assert!(!format_epoch_seconds(1e300).contains('T'));
     }
 
     #[test]

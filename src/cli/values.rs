@@ -27,6 +27,26 @@ pub fn swf_version(value: &str) -> Result<String, String> {
     swf_name(value)
 }
 
+/// Checks a run id: 1 to 64 characters.
+pub fn run_id(value: &str) -> Result<String, String> {
+    match value.chars().count() {
+        0 => Err("must not be empty".to_string()),
+        1..=64 => Ok(value.to_string()),
+        _ => Err("must be at most 64 characters".to_string()),
+    }
+}
+
+/// Reads a workflow type written as NAME:VERSION. The name cannot contain `:` under SWF's naming
+/// rule, so the first `:` ends it.
+pub fn workflow_type(value: &str) -> Result<(String, String), String> {
+    let Some((name, version)) = value.split_once(':') else {
+        return Err("expected NAME:VERSION, such as Demo:0.1".to_string());
+    };
+    let name = swf_name(name).map_err(|problem| format!("invalid name: {problem}"))?;
+    let version = swf_version(version).map_err(|problem| format!("invalid version: {problem}"))?;
+    Ok((name, version))
+}
+
 /// Checks a signal name: 1 to 256 characters.
 pub fn signal_name(value: &str) -> Result<String, String> {
     match value.chars().count() {
@@ -131,6 +151,15 @@ mod tests {
         assert!(tag_list("a b c d e").is_ok());
         assert!(tag_list("a b c d e f").is_err());
         assert!(tag_list(&"t".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn workflow_type_splits_at_first_colon() {
+        assert_eq!(workflow_type("Demo:0.1"), Ok(("Demo".to_string(), "0.1".to_string())));
+        assert!(workflow_type("Demo").is_err());
+        assert!(workflow_type(":0.1").is_err());
+        assert!(workflow_type("Demo:").is_err());
+        assert!(workflow_type("Demo:0:1").is_err());
     }
 
     #[test]

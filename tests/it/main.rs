@@ -34,6 +34,7 @@ mod clients;
 mod demo;
 mod embedded;
 mod faults;
+mod history;
 mod paging;
 mod plugin_failures;
 mod shutdown;
