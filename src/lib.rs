@@ -10,6 +10,7 @@
 //! - [`config`]: the INI file (Paster semantics) read into a typed, validated config, errors collected.
 //! - [`supervisor`]: loads plugins, registers workflow types, runs and drains the poll loops.
 //! - [`decider`]: one poll loop: long poll, history pages, plugin call, response with retries.
+//! - [`worker`]: activity workers: pollers bounded by a concurrency limit, plugin calls, responses.
 //! - [`plugin`]: loading cdylibs and calling them through the C ABI; the only `unsafe` code.
 //! - [`swf`]: the SWF client, SWF's own JSON on both sides of a call, and error classification.
 //! - [`local`]: caravan's own SWF endpoint (the `caravan-local` crate) run in this process.
@@ -27,3 +28,4 @@ pub mod signals;
 pub mod supervisor;
 pub mod swf;
 pub mod text;
+pub mod worker;
