@@ -494,7 +494,7 @@ async fn drain(
         tokio::select! {
             ended = loops.join_next() => match ended {
                 None => {
-                    tracing::info!("stopped: all polls, decisions and activity tasks finished");
+                    tracing::info!("stopped: all polls and decisions finished, and every activity task");
                     return Stopped::Drained;
                 }
                 Some(Err(error)) => tracing::error!(error = %error, "a poll loop failed while stopping"),

@@ -134,7 +134,7 @@ pub async fn run_plugin(plugin: Arc<LoadedPlugin>, task: &ActivityTask) -> Outco
     let body = task.body.clone();
     let span = tracing::Span::current();
     // NOTE: nothing sets the flag yet, because SWF reports a cancellation request only in the
-    // answer to a heartbeat and the worker sends no heartbeats.
+    // response to a heartbeat and the worker sends no heartbeats.
     let cancel = Arc::new(AtomicBool::new(false));
 
     let joined = tokio::task::spawn_blocking(move || span.in_scope(|| plugin.run_activity(&body, &cancel))).await;
