@@ -179,3 +179,36 @@ fn sigterm_waits_for_running_activity() {
     assert!(log.contains("stopped: all polls and decisions finished"), "{log}");
     assert!(!log.contains("abandoning"), "{log}");
 }
+
+#[test]
+fn abi_1_0_plugin_still_decides() {
+    let endpoint = Endpoint::local();
+    let folder = scratch();
+    let domain = unique_name("legacy");
+    let swf = Swf::new(&endpoint.url(), &domain);
+    swf.register_domain();
+    let config = folder.path().join("caravan.ini");
+    let text = format!(
+        "[caravan]\nendpoint_url = {}\nregister_types = true\n\n\
+         [plugin:legacy]\npath = {}\n\n\
+         [decider:legacy]\ndomain = {domain}\ntask_list = legacy\nplugins = legacy\n",
+        endpoint.url(),
+        plugins().abi_1_0.display()
+    );
+    std::fs::write(&config, text).expect("write the config");
+    let daemon = Daemon::spawn(
+        &caravan_bin(),
+        &["run", &config.display().to_string()],
+        folder.path(),
+        &[],
+    );
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+
+    let run_id = swf.start("legacy-1", "Legacy", "1", None);
+
+    let status = swf.wait_closed("legacy-1", &run_id, WAIT);
+    assert_eq!(status.as_deref(), Some("COMPLETED"), "{}", daemon.log());
+    let history = swf.history("legacy-1", &run_id);
+    let closed = attributes(&history, "WorkflowExecutionCompleted").expect("execution completed");
+    assert_eq!(closed["result"], "legacy");
+}
