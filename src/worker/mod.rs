@@ -3,12 +3,15 @@
 //!
 //! A semaphore with `concurrency` permits bounds the running tasks. A poller takes a permit before
 //! it polls, so a worker never holds a task that it cannot start at once. The task keeps the
-//! permit until its response is sent. The plugin runs on a blocking thread, off the async runtime.
+//! permit until its response is sent. The plugin runs on a blocking thread, off the async runtime,
+//! while the worker sends heartbeats for it and sets its cancellation flag when SWF requests
+//! cancellation.
 //!
 //! When the stop token is cancelled, pollers start no new poll, an open poll may still bring a
 //! task, and the worker waits for its running tasks. The supervisor bounds that wait with the
 //! shutdown deadline and names the tasks it abandons.
 
+mod heartbeat;
 mod respond;
 mod task;
 
@@ -314,6 +317,11 @@ async fn handle_task(context: &WorkerContext, polled: ActivityTask) {
         return;
     };
 
-    let outcome = task::run_plugin(plugin, &polled).await;
+    let heartbeat_timeout = plugin
+        .manifest()
+        .activity(&polled.type_name, &polled.type_version)
+        .and_then(|registration| registration.default_task_heartbeat_timeout.clone());
+    let every = heartbeat::interval(heartbeat_timeout.as_deref());
+    let outcome = task::run_plugin(&context.client, plugin, &polled, every).await;
     respond::send_outcome(&context.client, &polled.token, outcome).await;
 }

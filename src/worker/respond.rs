@@ -1,5 +1,5 @@
-//! Responding to an activity task with RespondActivityTaskCompleted or RespondActivityTaskFailed,
-//! retrying throttling and 5xx errors with jittered backoff.
+//! Responding to an activity task with RespondActivityTaskCompleted, RespondActivityTaskFailed or
+//! RespondActivityTaskCanceled, retrying throttling and 5xx errors with jittered backoff.
 
 use std::time::{Duration, Instant};
 
@@ -32,6 +32,12 @@ pub async fn send_outcome(client: &DirectClient, token: &str, outcome: Outcome) 
             let body = failed_body(token, &reason, details.as_deref());
             respond(client, swf::RESPOND_ACTIVITY_TASK_FAILED, body).await;
         }
+        Outcome::Canceled { details } => {
+            let body = canceled_body(token, details.as_deref());
+            if respond(client, swf::RESPOND_ACTIVITY_TASK_CANCELED, body).await {
+                tracing::info!("activity task canceled");
+            }
+        }
     }
 }
 
@@ -54,6 +60,14 @@ fn failed_body(token: &str, reason: &str, details: Option<&str>) -> Bytes {
         "taskToken": token,
         "reason": truncate_chars(reason, MAX_REASON_CHARS),
     });
+    if let Some(details) = details {
+        body["details"] = truncate_chars(details, MAX_DETAILS_CHARS).into();
+    }
+    Bytes::from(body.to_string())
+}
+
+fn canceled_body(token: &str, details: Option<&str>) -> Bytes {
+    let mut body = serde_json::json!({ "taskToken": token });
     if let Some(details) = details {
         body["details"] = truncate_chars(details, MAX_DETAILS_CHARS).into();
     }
@@ -160,6 +174,19 @@ mod tests {
 
         assert_eq!(
             body["result"].as_str().map(|text| text.chars().count()),
+            Some(MAX_DETAILS_CHARS)
+        );
+    }
+
+    #[test]
+    fn canceled_body_cuts_details() {
+        let details = "ü".repeat(MAX_DETAILS_CHARS + 5);
+
+        let body = json(&canceled_body("T", Some(&details)));
+
+        assert_eq!(body["taskToken"], "T");
+        assert_eq!(
+            body["details"].as_str().map(|text| text.chars().count()),
             Some(MAX_DETAILS_CHARS)
         );
     }

@@ -49,8 +49,17 @@ impl ActivityTask {
 /// The response the worker sends to SWF for one task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Completed { result: Option<String> },
-    Failed { reason: String, details: Option<String> },
+    Completed {
+        result: Option<String>,
+    },
+    Failed {
+        reason: String,
+        details: Option<String>,
+    },
+    /// The activity failed after SWF requested its cancellation.
+    Canceled {
+        details: Option<String>,
+    },
 }
 
 #[derive(Deserialize, Default)]
@@ -129,15 +138,33 @@ fn parse_task(response: &[u8]) -> Result<Option<ActivityTask>, String> {
 }
 
 /// Runs the activity on a blocking thread, keeping the task's span for the plugin's log records,
-/// and turns every plugin failure into a failed outcome.
-pub async fn run_plugin(plugin: Arc<LoadedPlugin>, task: &ActivityTask) -> Outcome {
+/// and sends heartbeats every `heartbeat_every` while it runs. Turns every plugin failure into a
+/// failed outcome, and a failure after SWF requested cancellation into a canceled one.
+pub async fn run_plugin(
+    client: &DirectClient,
+    plugin: Arc<LoadedPlugin>,
+    task: &ActivityTask,
+    heartbeat_every: Duration,
+) -> Outcome {
     let body = task.body.clone();
     let span = tracing::Span::current();
-    // NOTE: nothing sets the flag yet, because SWF reports a cancellation request only in the
-    // response to a heartbeat and the worker sends no heartbeats.
     let cancel = Arc::new(AtomicBool::new(false));
 
-    let joined = tokio::task::spawn_blocking(move || span.in_scope(|| plugin.run_activity(&body, &cancel))).await;
+    let flag = cancel.clone();
+    let running = tokio::task::spawn_blocking(move || span.in_scope(|| plugin.run_activity(&body, &flag)));
+    let (joined, cancel_requested) =
+        super::heartbeat::beat_while_running(client, &task.token, heartbeat_every, &cancel, running).await;
+
+    match outcome_of(joined) {
+        Outcome::Failed { reason, details } if cancel_requested => {
+            tracing::info!(reason = %crate::text::shorten(&reason, 256), "activity stopped after a cancellation request");
+            Outcome::Canceled { details }
+        }
+        other => other,
+    }
+}
+
+fn outcome_of(joined: Result<Result<Vec<u8>, CallError>, tokio::task::JoinError>) -> Outcome {
     let called = match joined {
         Ok(called) => called,
         Err(error) => Err(CallError::Panicked(format!(

@@ -212,3 +212,58 @@ fn abi_1_0_plugin_still_decides() {
     let closed = attributes(&history, "WorkflowExecutionCompleted").expect("execution completed");
     assert_eq!(closed["result"], "legacy");
 }
+
+/// Starts a Relay execution that runs `Wait` for `millis` with a 2-second heartbeat timeout.
+fn start_wait(swf: &Swf, workflow_id: &str, millis: u64) -> String {
+    let request = json!({
+        "activity": "Wait",
+        "version": "1",
+        "taskList": "relay-work",
+        "input": millis.to_string(),
+        "heartbeatTimeout": "2",
+    });
+    swf.start(workflow_id, "Relay", "1", Some(&request.to_string()))
+}
+
+#[test]
+fn heartbeats_outlast_heartbeat_timeout() {
+    let setup = setup();
+
+    let run_id = start_wait(&setup.swf, "relay-wait", 5000);
+
+    let status = setup.swf.wait_closed("relay-wait", &run_id, WAIT);
+    assert_eq!(status.as_deref(), Some("COMPLETED"), "{}", setup.daemon.log());
+    let history = setup.swf.history("relay-wait", &run_id);
+    assert!(attributes(&history, "ActivityTaskTimedOut").is_none(), "{history:#?}");
+    let completed = attributes(&history, "ActivityTaskCompleted").expect("activity completed");
+    assert_eq!(completed["result"], "waited");
+}
+
+#[test]
+fn cancel_request_reaches_activity() {
+    let setup = setup();
+    let run_id = start_wait(&setup.swf, "relay-cancel", 60_000);
+    assert!(
+        setup.daemon.wait_for_log("relay: wait started", WAIT),
+        "{}",
+        setup.daemon.log()
+    );
+
+    setup.swf.signal("relay-cancel", "CANCEL", "now");
+
+    let status = setup.swf.wait_closed("relay-cancel", &run_id, WAIT);
+    assert_eq!(status.as_deref(), Some("COMPLETED"), "{}", setup.daemon.log());
+    let history = setup.swf.history("relay-cancel", &run_id);
+    let canceled = attributes(&history, "ActivityTaskCanceled").expect("activity canceled");
+    assert_eq!(canceled["details"], "stopped early");
+    let closed = attributes(&history, "WorkflowExecutionCompleted").expect("execution completed");
+    assert_eq!(closed["result"], "canceled");
+    assert!(
+        setup
+            .daemon
+            .log()
+            .contains("SWF requested cancellation of the activity task"),
+        "{}",
+        setup.daemon.log()
+    );
+}

@@ -99,7 +99,7 @@ pub struct PluginV1Activities {
     /// Runs one activity task. `task` points to `task_len` bytes of UTF-8 JSON, an
     /// `ActivityTask` as `PollForActivityTask` returns it without `taskToken`, borrowed for
     /// the duration of the call only. `cancel` must be null or point to a flag that stays
-    /// valid during the call. The host sets it to ask the activity to stop early, and the
+    /// valid during the call. The host sets it to request that the activity stop early, and the
     /// plugin only reads it. On [`STATUS_OK`], `*out` contains the outcome as
     /// `{"completed":{"result":"..."}}` or `{"failed":{"reason":"...","details":"..."}}`,
     /// where `result`, `reason` and `details` may be missing. `out` is handled as in

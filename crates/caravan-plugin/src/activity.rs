@@ -46,11 +46,10 @@ impl<'a> ActivityContext<'a> {
         Self { cancel }
     }
 
-    /// Returns whether the host has requested that the activity stop early. An activity that
-    /// sees `true` should return soon, usually with a failure.
-    ///
-    /// NOTE: the host does not set the flag yet, because it does not send heartbeats, through
-    /// which SWF reports a cancellation request.
+    /// Returns whether the host has requested that the activity stop early: SWF reported a
+    /// cancellation request in the response to a heartbeat, or no longer has the task. An
+    /// activity that sees `true` should return soon with a failure, which the host then reports
+    /// to SWF as a cancellation when SWF requested one.
     pub fn is_cancel_requested(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
     }

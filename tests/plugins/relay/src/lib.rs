@@ -4,12 +4,14 @@
 //! task timeout 20 seconds, child policy `TERMINATE`) takes as input a JSON object
 //! `{"activity": NAME, "version": VERSION, "taskList": LIST, "input": TEXT}`. When the execution
 //! starts, it schedules that activity with id `step` on that task list, with a schedule-to-start
-//! timeout of 60 seconds, start-to-close of 60 and no heartbeat timeout. It then closes the
-//! execution with the activity's outcome:
+//! timeout of 60 seconds, start-to-close of 60, and the heartbeat timeout of the optional member
+//! `heartbeatTimeout` or none. Signal `CANCEL` requests cancellation of the activity. The workflow
+//! closes the execution with the activity's outcome:
 //!
 //! - `ActivityTaskCompleted`: completes with the activity's result.
 //! - `ActivityTaskFailed`: fails with the activity's reason and details.
-//! - `ActivityTaskTimedOut`: fails with reason `activity timed out`.
+//! - `ActivityTaskCanceled`: completes with the result `canceled`.
+//! - `ActivityTaskTimedOut`: fails with reason `activity timed out: TYPE`.
 //! - `ScheduleActivityTaskFailed`: fails with the cause as the reason.
 //!
 //! Activity types, on task list `relay-work` by default:
@@ -17,9 +19,12 @@
 //! - `Sleep` version `1` logs `relay: sleep started`, sleeps for the number of milliseconds in
 //!   its input, and returns `slept`.
 //! - `Fail` version `1` fails with its input as both reason and details.
+//! - `Wait` version `1` (heartbeat timeout 2 seconds) logs `relay: wait started` and waits for
+//!   the number of milliseconds in its input, then returns `waited`. When the host requests
+//!   that it stop early, it fails at once with reason `stopped` and details `stopped early`.
 
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use caravan_plugin::decision::{Decision, Decisions, ScheduleActivityTaskDecisionAttributes};
 use caravan_plugin::history::{DecisionTask, EventAttributes};
@@ -52,8 +57,14 @@ impl Workflow for Relay {
                 EventAttributes::ActivityTaskFailed(failed) => {
                     Decision::fail_workflow_execution(failed.reason.clone().unwrap_or_default(), failed.details.clone())
                 }
-                EventAttributes::ActivityTaskTimedOut(_) => {
-                    Decision::fail_workflow_execution("activity timed out", None)
+                EventAttributes::ActivityTaskCanceled(_) => {
+                    Decision::complete_workflow_execution(Some("canceled".to_owned()))
+                }
+                EventAttributes::ActivityTaskTimedOut(timed_out) => {
+                    Decision::fail_workflow_execution(format!("activity timed out: {}", timed_out.timeout_type), None)
+                }
+                EventAttributes::WorkflowExecutionSignaled(signal) if signal.signal_name == "CANCEL" => {
+                    Decision::request_cancel_activity_task("step")
                 }
                 EventAttributes::ScheduleActivityTaskFailed(failed) => {
                     Decision::fail_workflow_execution(failed.cause.to_string(), None)
@@ -83,7 +94,7 @@ fn schedule(input: Option<&str>) -> Result<Decision, WorkflowError> {
         schedule_to_start_timeout: Some("60".to_owned()),
         schedule_to_close_timeout: Some("120".to_owned()),
         start_to_close_timeout: Some("60".to_owned()),
-        heartbeat_timeout: Some("NONE".to_owned()),
+        heartbeat_timeout: Some(request["heartbeatTimeout"].as_str().unwrap_or("NONE").to_owned()),
         ..Default::default()
     }))
 }
@@ -131,9 +142,37 @@ impl Activity for Fail {
     }
 }
 
+pub struct Wait;
+
+impl Activity for Wait {
+    fn registration(&self) -> ActivityRegistration {
+        registration("Wait").default_task_heartbeat_timeout_secs(2)
+    }
+
+    fn run(&self, task: &ActivityTask, context: &ActivityContext<'_>) -> Result<String, ActivityFailure> {
+        let millis: u64 = task
+            .input
+            .as_deref()
+            .unwrap_or("0")
+            .trim()
+            .parse()
+            .map_err(|_| ActivityFailure::new("the input is not a number of milliseconds"))?;
+        info!("relay: wait started");
+
+        let deadline = Instant::now() + Duration::from_millis(millis);
+        while Instant::now() < deadline {
+            if context.is_cancel_requested() {
+                return Err(ActivityFailure::new("stopped").details("stopped early"));
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        Ok("waited".to_owned())
+    }
+}
+
 caravan_plugin::export_plugin! {
     name: "relay",
     version: "1.0.0",
     workflows: [Relay],
-    activities: [Sleep, Fail],
+    activities: [Sleep, Fail, Wait],
 }
