@@ -121,14 +121,6 @@ impl RunningTasks {
             .map(|(description, since)| format!("{description}, running for {} s", since.elapsed().as_secs()))
             .collect()
     }
-
-    pub fn len(&self) -> usize {
-        self.tasks.lock().map_or(0, |tasks| tasks.len())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 struct RunningGuard {

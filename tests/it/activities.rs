@@ -15,12 +15,12 @@ use crate::support::{caravan_bin, plugins, scratch, unique_name};
 const WAIT: Duration = Duration::from_secs(30);
 
 /// Writes a config with a decider for Relay and workers for the relay and pipeline activities.
-fn write_config(folder: &Path, endpoint: &str, domain: &str) -> String {
+fn write_config(folder: &Path, endpoint: &str, domain: &str, shutdown_timeout_secs: u64) -> String {
     let text = format!(
         "[caravan]\n\
          endpoint_url = {endpoint}\n\
          register_types = true\n\
-         shutdown_timeout_secs = 30\n\
+         shutdown_timeout_secs = {shutdown_timeout_secs}\n\
          \n\
          [plugin:relay]\n\
          path = {relay}\n\
@@ -61,13 +61,17 @@ struct Setup {
 }
 
 fn setup() -> Setup {
+    setup_with_shutdown_timeout(30)
+}
+
+fn setup_with_shutdown_timeout(shutdown_timeout_secs: u64) -> Setup {
     let endpoint = Endpoint::local();
     let folder = scratch();
     let domain = unique_name("activities");
     let swf = Swf::new(&endpoint.url(), &domain);
     swf.register_domain();
 
-    let config = write_config(folder.path(), &endpoint.url(), &domain);
+    let config = write_config(folder.path(), &endpoint.url(), &domain, shutdown_timeout_secs);
     let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], folder.path(), &[]);
     assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
 
@@ -211,6 +215,31 @@ fn abi_1_0_plugin_still_decides() {
     let history = swf.history("legacy-1", &run_id);
     let closed = attributes(&history, "WorkflowExecutionCompleted").expect("execution completed");
     assert_eq!(closed["result"], "legacy");
+}
+
+#[test]
+fn deadline_names_abandoned_activity() {
+    let mut setup = setup_with_shutdown_timeout(2);
+    start_relay(&setup.swf, "relay-stuck", "Sleep", "relay-work", "30000");
+    assert!(
+        setup.daemon.wait_for_log("relay: sleep started", WAIT),
+        "{}",
+        setup.daemon.log()
+    );
+
+    setup.daemon.signal(Signal::SIGTERM);
+    let status = setup.daemon.wait_exit(WAIT).expect("daemon exits");
+
+    assert_eq!(status.code(), Some(0), "{}", setup.daemon.log());
+    let log = setup.daemon.log();
+    assert!(
+        log.contains("the shutdown deadline passed; abandoning activity task"),
+        "{log}"
+    );
+    assert!(
+        log.contains("activity step (Sleep 1) of workflow relay-stuck run "),
+        "{log}"
+    );
 }
 
 /// Starts a Relay execution that runs `Wait` for `millis` with a 2-second heartbeat timeout.
