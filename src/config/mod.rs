@@ -146,6 +146,14 @@
 //! plugins =
 //!     billing
 //! failed_decision_policy = fail_execution
+//!
+//! [plugin:order-steps]
+//! path = plugins/liborder_steps.so
+//!
+//! [worker:order-steps]
+//! task_list = order-steps
+//! plugins = order-steps
+//! concurrency = 20
 //! ```
 //!
 //! ## Errors

@@ -124,6 +124,10 @@ fn documented_example_parses() {
         config.deciders[1].failed_decision_policy,
         FailedDecisionPolicy::FailExecution
     );
+    assert_eq!(config.workers[0].domain, "orders-prod");
+    assert_eq!(config.workers[0].plugins, ["order-steps"]);
+    assert_eq!(config.workers[0].concurrency, 20);
+    assert_eq!(config.workers[0].pollers, 1);
 }
 
 #[test]
