@@ -1,7 +1,8 @@
 //! caravan: a light and fast daemon and command-line toolkit for Amazon SWF (Simple Workflow Service).
 //!
-//! `caravan run CONFIG.ini` loads workflow plugins (cdylibs built with the `caravan-plugin` SDK), polls
-//! SWF for decision tasks on the configured task lists and responds with the plugins' decisions.
+//! `caravan run CONFIG.ini` loads plugins (cdylibs built with the `caravan-plugin` SDK), polls SWF for
+//! decision and activity tasks on the configured task lists, and responds with the plugins' decisions
+//! and activity results.
 //! The other subcommands register domains and start, signal, terminate and list executions.
 //!
 //! # Layout

@@ -56,9 +56,9 @@
 //! Booleans accept `1`, `yes`, `true`, `on` and `0`, `no`, `false`, `off`, in any case. Numbers
 //! are decimal whole numbers.
 //!
-//! ## `[plugin:NAME]`: a decider plugin library
+//! ## `[plugin:NAME]`: a plugin library
 //!
-//! `NAME` is the name that deciders use in `plugins`. It must not be empty and must not contain
+//! `NAME` is the name that deciders and workers use in `plugins`. It must not be empty and must not contain
 //! whitespace or commas.
 //!
 //! | Key | Default | Meaning |

@@ -1,6 +1,6 @@
-//! SDK for caravan workflow plugins: typed Amazon SWF history events and decisions, the
-//! [`Workflow`] trait, and [`export_plugin!`], which exports workflows from a `cdylib`
-//! through caravan's C ABI.
+//! SDK for caravan plugins: typed Amazon SWF history events and decisions, the [`Workflow`]
+//! and [`Activity`] traits, and [`export_plugin!`], which exports workflows and activities
+//! from a `cdylib` through caravan's C ABI.
 //!
 //! A complete plugin whose one workflow completes each execution at once:
 //!
@@ -46,17 +46,24 @@
 //! # The ABI contract
 //!
 //! The library exports one symbol, `caravan_plugin_descriptor`, which returns a pointer to a
-//! static descriptor: a header with a magic value and the ABI version, then four functions.
+//! static descriptor: a header with a magic value and the ABI version, then five functions.
 //! The host checks the header before anything else, calls `init` once, reads the manifest,
-//! and then calls `decide` for each decision task, possibly on several threads at once.
+//! and then calls `decide` for each decision task and `run_activity` for each activity
+//! task, possibly on several threads at once.
 //!
 //! - Data crosses the boundary as UTF-8 JSON in SWF's own wire shapes: `decide` takes a
 //!   decision task as `PollForDecisionTask` returns it and returns the request of
-//!   `RespondDecisionTaskCompleted`, both without `taskToken`.
+//!   `RespondDecisionTaskCompleted`, both without `taskToken`. `run_activity` takes an
+//!   activity task as `PollForActivityTask` returns it, without `taskToken`, and returns the
+//!   activity's result or failure.
 //! - Each function returns `STATUS_OK`, `STATUS_ERROR` with a message, or `STATUS_PANIC`
 //!   with the panic message and location. A panic never unwinds into the host.
 //! - Buffers the plugin returns are freed by the plugin's `free_buffer`.
 //! - A decide call keeps no state: each call receives one task and returns its decisions.
+//! - `run_activity` also receives a cancellation flag, which the activity reads through
+//!   [`ActivityContext::is_cancel_requested`].
+//! - Version 1.1 added `run_activity` after the functions of version 1.0, so a host reads it
+//!   only from descriptors of minor version 1 or later.
 //! - Records of the standard [`log`] macros go to the host's log function.
 //!
 //! [`abi`] documents each function's contract in detail.
