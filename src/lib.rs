@@ -1,8 +1,10 @@
 //! caravan: a light and fast daemon and command-line toolkit for Amazon SWF (Simple Workflow Service).
 //!
-//! `caravan run CONFIG.ini` loads workflow plugins (cdylibs built with the `caravan-plugin` SDK), polls
-//! SWF for decision tasks on the configured task lists and responds with the plugins' decisions.
-//! The other subcommands register domains and start, signal, terminate and list executions.
+//! `caravan run CONFIG.ini` loads plugins (cdylibs built with the `caravan-plugin` SDK), polls SWF for
+//! decision and activity tasks on the configured task lists, and responds with the plugins' decisions
+//! and activity results.
+//! The other subcommands register domains; start, signal, terminate, list and describe executions;
+//! print histories; replay a history through a plugin; and run the local SWF endpoint.
 //!
 //! # Layout
 //!
@@ -10,6 +12,7 @@
 //! - [`config`]: the INI file (Paster semantics) read into a typed, validated config, errors collected.
 //! - [`supervisor`]: loads plugins, registers workflow types, runs and drains the poll loops.
 //! - [`decider`]: one poll loop: long poll, history pages, plugin call, response with retries.
+//! - [`worker`]: activity workers: pollers bounded by a concurrency limit, plugin calls, responses.
 //! - [`plugin`]: loading cdylibs and calling them through the C ABI; the only `unsafe` code.
 //! - [`swf`]: the SWF client, SWF's own JSON on both sides of a call, and error classification.
 //! - [`local`]: caravan's own SWF endpoint (the `caravan-local` crate) run in this process.
@@ -27,3 +30,4 @@ pub mod signals;
 pub mod supervisor;
 pub mod swf;
 pub mod text;
+pub mod worker;

@@ -10,13 +10,12 @@ use anyhow::Context;
 use super::args::DeciderArgs;
 use super::{Cli, EXIT_FORCED_STOP, EXIT_SOFTWARE, Failure};
 use crate::config::{self, Config, ConfigError};
-use crate::decider::DeciderSpec;
 use crate::signals::Intent;
-use crate::supervisor::{self, Stopped};
+use crate::supervisor::{self, Prepared, Stopped};
 use crate::{identity, local, signals, swf};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-/// Runs the deciders of a config file until a stop signal.
+/// Runs the deciders and workers of a config file until a stop signal.
 pub async fn run_config(path: &Path) -> Result<ExitCode, Failure> {
     let config = config::load(path).map_err(|errors| Failure::Config(errors.0))?;
     serve(config).await
@@ -49,14 +48,14 @@ pub async fn run_decider(cli: &Cli, decider: &DeciderArgs) -> Result<ExitCode, F
 
 /// Loads the plugins, registers workflow types when asked, and runs the pollers.
 async fn serve(config: Config) -> Result<ExitCode, Failure> {
-    if config.deciders.is_empty() {
+    if config.deciders.is_empty() && config.workers.is_empty() {
         return Err(Failure::Config(vec![ConfigError {
             location: None,
             message: format!(
-                "{} has no [decider:NAME] section, so there is nothing to run",
+                "{} has no [decider:NAME] or [worker:NAME] section, so there is nothing to run",
                 config_name(&config)
             ),
-            hint: Some("add a [decider:NAME] section with domain, task_list and plugins".to_string()),
+            hint: Some("add a [decider:NAME] or [worker:NAME] section with domain, task_list and plugins".to_string()),
         }]));
     }
 
@@ -67,13 +66,13 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
 
     // The plugins are checked before the embedded endpoint binds its port, so that a broken plugin
     // is reported as such (exit 78) even when the port is taken.
-    let deciders = load_plugins(&config).await?;
+    let prepared = load_plugins(&config).await?;
     let embedded = match config.global.uses_local_endpoint() {
         true => Some(local::start(&config.global.local).await?),
         false => None,
     };
     let started = tokio::select! {
-        started = start(&config, deciders) => started,
+        started = start(&config, prepared) => started,
         () = stop_requested(&mut intents, "reload requested during start-up; ignored") => {
             tracing::info!("stop requested during start-up; exiting");
             stop_embedded(embedded).await;
@@ -93,7 +92,7 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
     let stopped = supervisor::run(
         Arc::new(started.client),
         identity,
-        started.deciders,
+        started.prepared,
         shutdown_timeout,
         intents,
         || {
@@ -139,13 +138,13 @@ pub async fn run_local(config_file: Option<&Path>) -> Result<ExitCode, Failure> 
 /// Result of a successful start-up: what the pollers need.
 struct Started {
     client: swf::DirectClient,
-    deciders: Vec<DeciderSpec>,
+    prepared: Prepared,
 }
 
 /// Loads and checks the plugins, checks the endpoint, region and credentials, and registers
 /// workflow types when asked.
-/// Loads and checks every plugin of the config's deciders.
-async fn load_plugins(config: &Config) -> Result<Vec<DeciderSpec>, Failure> {
+/// Loads and checks every plugin of the config's deciders and workers.
+async fn load_plugins(config: &Config) -> Result<Prepared, Failure> {
     let plugins_config = config.clone();
     tokio::task::spawn_blocking(move || supervisor::prepare(&plugins_config))
         .await
@@ -153,7 +152,7 @@ async fn load_plugins(config: &Config) -> Result<Vec<DeciderSpec>, Failure> {
         .map_err(Failure::Config)
 }
 
-async fn start(config: &Config, deciders: Vec<DeciderSpec>) -> Result<Started, Failure> {
+async fn start(config: &Config, prepared: Prepared) -> Result<Started, Failure> {
     let settings = swf::ClientSettings::from_global(&config.global);
     let endpoint = swf::checked_endpoint(&settings).map_err(|error| Failure::Config(vec![error]))?;
     tracing::info!(
@@ -170,7 +169,7 @@ async fn start(config: &Config, deciders: Vec<DeciderSpec>) -> Result<Started, F
 
     if config.global.uses_local_endpoint() {
         let sdk_client = swf::Client::new(&sdk_config);
-        supervisor::register_local_domains(&sdk_client, &deciders)
+        supervisor::register_local_domains(&sdk_client, &prepared)
             .await
             .map_err(|error| {
                 Failure::Runtime(anyhow::anyhow!(
@@ -183,17 +182,19 @@ async fn start(config: &Config, deciders: Vec<DeciderSpec>) -> Result<Started, F
 
     if config.global.register_types {
         let sdk_client = swf::Client::new(&sdk_config);
-        supervisor::register_workflow_types(&sdk_client, &deciders)
-            .await
-            .map_err(|error| {
-                Failure::Runtime(match &error.hint {
-                    Some(hint) => anyhow::anyhow!("{error}\n  hint: {hint}"),
-                    None => anyhow::Error::new(error),
-                })
-            })?;
+        let registered = match supervisor::register_workflow_types(&sdk_client, &prepared.deciders).await {
+            Ok(()) => supervisor::register_activity_types(&sdk_client, &prepared.workers).await,
+            Err(error) => Err(error),
+        };
+        registered.map_err(|error| {
+            Failure::Runtime(match &error.hint {
+                Some(hint) => anyhow::anyhow!("{error}\n  hint: {hint}"),
+                None => anyhow::Error::new(error),
+            })
+        })?;
     }
 
-    Ok(Started { client, deciders })
+    Ok(Started { client, prepared })
 }
 
 /// Waits for a stop request. A reload request is logged with `reload_message` and ignored.

@@ -82,6 +82,7 @@ impl Config {
             global,
             plugins,
             deciders: vec![decider],
+            workers: Vec::new(),
         })
     }
 }

@@ -56,9 +56,9 @@
 //! Booleans accept `1`, `yes`, `true`, `on` and `0`, `no`, `false`, `off`, in any case. Numbers
 //! are decimal whole numbers.
 //!
-//! ## `[plugin:NAME]`: a decider plugin library
+//! ## `[plugin:NAME]`: a plugin library
 //!
-//! `NAME` is the name that deciders use in `plugins`. It must not be empty and must not contain
+//! `NAME` is the name that deciders and workers use in `plugins`. It must not be empty and must not contain
 //! whitespace or commas.
 //!
 //! | Key | Default | Meaning |
@@ -78,6 +78,20 @@
 //! | `plugins` | required | Names of `[plugin:NAME]` sections that decide this task list's workflows, separated by commas, spaces or new lines. At least one. |
 //! | `pollers` | `1` | Number of concurrent long polls on the task list, from 1 to 100. |
 //! | `failed_decision_policy` | `time_out` | What happens when a plugin fails to decide. `time_out` leaves the decision task unanswered, so SWF times it out and schedules a new one, which retries the decision. `fail_execution` fails the workflow execution with the plugin's error as the reason. |
+//!
+//! ## `[worker:NAME]`: an activity worker that polls one task list
+//!
+//! `NAME` labels the worker in logs and must not be empty. Each worker section must poll its own
+//! (`domain`, `task_list`) pair, for the same reason as deciders. Activity and decision task
+//! lists are separate in SWF, so a worker and a decider may use the same task list name.
+//!
+//! | Key | Default | Meaning |
+//! |-----|---------|---------|
+//! | `domain` | required | SWF domain to poll. |
+//! | `task_list` | required | Activity task list to poll. |
+//! | `plugins` | required | Names of `[plugin:NAME]` sections whose activities run on this task list, separated by commas, spaces or new lines. At least one. |
+//! | `concurrency` | `10` | Maximum number of activity tasks that run at once, from 1 to 1000. The worker polls only while fewer tasks run. |
+//! | `pollers` | `1` | Number of concurrent long polls on the task list, from 1 to 100 and at most `concurrency`. |
 //!
 //! Domain and task list names are 1 to 256 characters long. They must not contain `:`, `/`, `|`
 //! or control characters (U+0000 to U+001F and U+007F to U+009F), must not start or end with
@@ -132,6 +146,14 @@
 //! plugins =
 //!     billing
 //! failed_decision_policy = fail_execution
+//!
+//! [plugin:order-steps]
+//! path = plugins/liborder_steps.so
+//!
+//! [worker:order-steps]
+//! task_list = order-steps
+//! plugins = order-steps
+//! concurrency = 20
 //! ```
 //!
 //! ## Errors
@@ -165,8 +187,10 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 75;
 pub const SHUTDOWN_TIMEOUT_SECS_RANGE: RangeInclusive<u64> = 1..=3600;
 pub const DEFAULT_POLLERS: u32 = 1;
 pub const POLLERS_RANGE: RangeInclusive<u32> = 1..=100;
+pub const DEFAULT_CONCURRENCY: u32 = 10;
+pub const CONCURRENCY_RANGE: RangeInclusive<u32> = 1..=1000;
 
-/// The whole configuration: global settings, plugin libraries and deciders.
+/// The whole configuration: global settings, plugin libraries, deciders and activity workers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// Absolute path of the config file, or `None` when the configuration came from flags.
@@ -176,6 +200,8 @@ pub struct Config {
     pub plugins: Vec<PluginSection>,
     /// Decider sections in file order.
     pub deciders: Vec<DeciderSection>,
+    /// Worker sections in file order.
+    pub workers: Vec<WorkerSection>,
 }
 
 impl Config {
@@ -321,6 +347,23 @@ pub struct DeciderSection {
     pub pollers: u32,
     pub failed_decision_policy: FailedDecisionPolicy,
     /// Section header, or `None` for a decider built from command-line flags.
+    pub location: Option<Location>,
+}
+
+/// A `[worker:NAME]` section: an activity worker that polls one task list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerSection {
+    pub name: String,
+    pub domain: String,
+    pub task_list: String,
+    /// Names of the plugins whose activities run on this task list, each an existing
+    /// [`PluginSection`], in the order listed.
+    pub plugins: Vec<String>,
+    /// Maximum number of activity tasks that run at once, from 1 to 1000.
+    pub concurrency: u32,
+    /// Number of concurrent long polls, from 1 to 100 and at most `concurrency`.
+    pub pollers: u32,
+    /// Section header.
     pub location: Option<Location>,
 }
 

@@ -7,13 +7,15 @@ use super::error::{ConfigError, escape, quote};
 use super::ini::{Document, Section};
 use super::values::{self, Invalid, closest, describe_key};
 use super::{
-    Config, DeciderSection, FAULT_LATENCY_MS_RANGE, FAULT_SHARE_RANGE, FailedDecisionPolicy, Global, LOCAL_ENDPOINT,
-    LocalFaults, LocalSettings, POLL_WINDOW_SECS_RANGE, POLLERS_RANGE, PluginSection, SHUTDOWN_TIMEOUT_SECS_RANGE,
+    CONCURRENCY_RANGE, Config, DeciderSection, FAULT_LATENCY_MS_RANGE, FAULT_SHARE_RANGE, FailedDecisionPolicy, Global,
+    LOCAL_ENDPOINT, LocalFaults, LocalSettings, POLL_WINDOW_SECS_RANGE, POLLERS_RANGE, PluginSection,
+    SHUTDOWN_TIMEOUT_SECS_RANGE, WorkerSection,
 };
 
 pub const GLOBAL_SECTION: &str = "caravan";
 pub const PLUGIN_PREFIX: &str = "plugin:";
 pub const DECIDER_PREFIX: &str = "decider:";
+pub const WORKER_PREFIX: &str = "worker:";
 pub const LOCAL_SECTION: &str = "local";
 pub const LAMBDA_PREFIX: &str = "lambda:";
 
@@ -43,18 +45,20 @@ const LAMBDA_KEYS: [&str; 1] = ["command"];
 /// Maximum length of a Lambda function name in SWF's ScheduleLambdaFunction decision, in characters.
 const MAX_LAMBDA_NAME_CHARS: usize = 64;
 const DECIDER_KEYS: [&str; 5] = ["domain", "task_list", "plugins", "pollers", "failed_decision_policy"];
+const WORKER_KEYS: [&str; 5] = ["domain", "task_list", "plugins", "concurrency", "pollers"];
 
 /// Sections of Python's `logging.config.fileConfig` format, by exact name or by prefix.
 const LOGGING_SECTIONS: [&str; 3] = ["loggers", "handlers", "formatters"];
 const LOGGING_PREFIXES: [&str; 3] = ["logger_", "handler_", "formatter_"];
 
 /// Section name shapes offered when a section is unknown, for the did-you-mean hint.
-const KNOWN_SECTION_NAMES: [&str; 9] = [
+const KNOWN_SECTION_NAMES: [&str; 10] = [
     "caravan",
     "local",
     "DEFAULT",
     "plugin:NAME",
     "decider:NAME",
+    "worker:NAME",
     "lambda:NAME",
     "loggers",
     "handlers",
@@ -72,6 +76,7 @@ enum SectionKind<'a> {
     Local,
     Plugin(&'a str),
     Decider(&'a str),
+    Worker(&'a str),
     Lambda(&'a str),
     Logging,
     Unknown,
@@ -89,6 +94,9 @@ fn classify(name: &str) -> SectionKind<'_> {
     }
     if let Some(decider) = name.strip_prefix(DECIDER_PREFIX) {
         return SectionKind::Decider(decider.trim());
+    }
+    if let Some(worker) = name.strip_prefix(WORKER_PREFIX) {
+        return SectionKind::Worker(worker.trim());
     }
     if let Some(function) = name.strip_prefix(LAMBDA_PREFIX) {
         return SectionKind::Lambda(function.trim());
@@ -108,6 +116,7 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
     let mut local = LocalSettings::default();
     let mut plugin_sections = Vec::new();
     let mut decider_sections = Vec::new();
+    let mut worker_sections = Vec::new();
     let mut lambda_sections = Vec::new();
 
     for section in document.sections() {
@@ -116,6 +125,7 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
             SectionKind::Local => local = read_local(&mut Reader::new(document, section, &mut errors)),
             SectionKind::Plugin(name) => plugin_sections.push((section, name)),
             SectionKind::Decider(name) => decider_sections.push((section, name)),
+            SectionKind::Worker(name) => worker_sections.push((section, name)),
             SectionKind::Lambda(name) => lambda_sections.push((section, name)),
             // NOTE: logging configuration from these sections is not implemented yet, so they
             // are accepted and their keys are not checked.
@@ -126,6 +136,7 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
 
     let plugin_names = PluginNames::new(check_names(document, &plugin_sections, "plugin", &mut errors));
     check_names(document, &decider_sections, "decider", &mut errors);
+    check_names(document, &worker_sections, "worker", &mut errors);
 
     let mut plugins = Vec::new();
     for (section, name) in &plugin_sections {
@@ -144,6 +155,15 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
         }
     }
 
+    let mut workers = Vec::new();
+    let mut activity_task_lists = TaskListOwners::default();
+    for (section, name) in &worker_sections {
+        let reader = &mut Reader::new(document, section, &mut errors);
+        if let Some(worker) = read_worker(reader, name, &plugin_names, &mut activity_task_lists) {
+            workers.push(worker);
+        }
+    }
+
     read_lambda_functions(document, &lambda_sections, &mut local, &mut errors);
 
     if !errors.is_empty() {
@@ -155,6 +175,7 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
         global,
         plugins,
         deciders,
+        workers,
     })
 }
 
@@ -347,7 +368,7 @@ fn read_decider(
     let policy = reader.optional("failed_decision_policy", parse_policy);
 
     let (domain, task_list) = (domain?, task_list?);
-    if let Some(error) = check_task_list_owner(reader, task_lists, &domain, &task_list) {
+    if let Some(error) = check_task_list_owner(reader, task_lists, &domain, &task_list, "decider") {
         reader.errors.push(error);
     }
 
@@ -361,6 +382,63 @@ fn read_decider(
         plugins: plugins?,
         pollers: pollers.unwrap_or(super::DEFAULT_POLLERS),
         failed_decision_policy: policy.unwrap_or_default(),
+        location: Some(reader.document.location(reader.section.line())),
+    })
+}
+
+fn read_worker(
+    reader: &mut Reader,
+    name: &str,
+    plugin_names: &PluginNames,
+    task_lists: &mut TaskListOwners,
+) -> Option<WorkerSection> {
+    reader.check_keys(&WORKER_KEYS, "[worker:NAME]");
+    let errors_before = reader.errors.len();
+
+    let domain = reader.required("domain", "add 'domain = NAME' with the SWF domain to poll", swf_name);
+    let task_list = reader.required(
+        "task_list",
+        "add 'task_list = NAME' with the activity task list to poll",
+        swf_name,
+    );
+    let plugins = read_plugin_list(reader, plugin_names);
+    let concurrency = reader
+        .optional("concurrency", |text| values::parse_integer(text, &CONCURRENCY_RANGE))
+        .unwrap_or(super::DEFAULT_CONCURRENCY);
+    let pollers = reader.optional("pollers", |text| values::parse_integer(text, &POLLERS_RANGE));
+
+    if let Some(pollers) = pollers
+        && pollers > concurrency
+    {
+        let line = match reader.lookup("pollers") {
+            Lookup::Set(_, line) => line,
+            _ => reader.section.line(),
+        };
+        let message = format!(
+            "'pollers' in [{}] is {pollers}, more than 'concurrency' ({concurrency})",
+            escape(reader.section.name())
+        );
+        let hint = "a poll waits for a free slot, so more pollers than slots never poll; lower 'pollers' or raise 'concurrency'";
+        reader
+            .errors
+            .push(ConfigError::new(Some(reader.document.location(line)), message).with_hint(hint));
+    }
+
+    let (domain, task_list) = (domain?, task_list?);
+    if let Some(error) = check_task_list_owner(reader, task_lists, &domain, &task_list, "worker") {
+        reader.errors.push(error);
+    }
+
+    if reader.errors.len() > errors_before {
+        return None;
+    }
+    Some(WorkerSection {
+        name: name.to_string(),
+        domain,
+        task_list,
+        plugins: plugins?,
+        concurrency,
+        pollers: pollers.unwrap_or(super::DEFAULT_POLLERS),
         location: Some(reader.document.location(reader.section.line())),
     })
 }
@@ -438,14 +516,15 @@ fn read_plugin_list(reader: &mut Reader, plugin_names: &PluginNames) -> Option<V
     Some(listed)
 }
 
-/// Records the decider as the owner of its task list, or returns the error when another decider
-/// section already polls it. Tasks on one task list go to any poller, so two deciders on it would
-/// receive each other's workflows.
+/// Records the decider or worker (`kind`) as the owner of its task list, or returns the error when
+/// another section of that kind already polls it. Tasks on one task list go to any poller, so two
+/// deciders on it would receive each other's workflows, and two workers each other's activities.
 fn check_task_list_owner(
     reader: &Reader,
     task_lists: &mut TaskListOwners,
     domain: &str,
     task_list: &str,
+    kind: &str,
 ) -> Option<ConfigError> {
     let key = (domain.to_string(), task_list.to_string());
     let section = reader.section;
@@ -463,8 +542,10 @@ fn check_task_list_owner(
         escape(section.name()),
         escape(first_name)
     );
-    let hint = "SWF hands each task to any poller on the task list, so give each decider its own task list, \
-                or merge the sections and raise 'pollers'";
+    let hint = format!(
+        "SWF hands each task to any poller on the task list, so give each {kind} its own task list, \
+         or merge the sections and raise 'pollers'"
+    );
     Some(ConfigError::new(Some(reader.document.location(section.line())), message).with_hint(hint))
 }
 
@@ -525,10 +606,12 @@ fn unknown_section_error(document: &Document, section: &Section) -> ConfigError 
     let name = section.name();
     let hint = match suggest_section(name) {
         Some(suggestion) => format!("did you mean [{}]?", escape(&suggestion)),
-        None => "the known sections are [caravan], [local], [plugin:NAME], [decider:NAME], [lambda:NAME], \
+        None => {
+            "the known sections are [caravan], [local], [plugin:NAME], [decider:NAME], [worker:NAME], [lambda:NAME], \
                  [DEFAULT] and the logging sections [loggers], [handlers], [formatters], [logger_*], \
                  [handler_*], [formatter_*]"
-            .to_string(),
+                .to_string()
+        }
     };
 
     let location = Some(document.location(section.line()));
@@ -543,6 +626,7 @@ fn suggest_section(name: &str) -> Option<String> {
         let shapes = [
             ("plugin", ':'),
             ("decider", ':'),
+            ("worker", ':'),
             ("lambda", ':'),
             ("logger", '_'),
             ("handler", '_'),

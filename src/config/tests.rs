@@ -124,6 +124,10 @@ fn documented_example_parses() {
         config.deciders[1].failed_decision_policy,
         FailedDecisionPolicy::FailExecution
     );
+    assert_eq!(config.workers[0].domain, "orders-prod");
+    assert_eq!(config.workers[0].plugins, ["order-steps"]);
+    assert_eq!(config.workers[0].concurrency, 20);
+    assert_eq!(config.workers[0].pollers, 1);
 }
 
 #[test]
@@ -1117,4 +1121,155 @@ fn flags_accept_local_endpoint_from_file() {
     let config = Config::from_flags(global, flags).unwrap();
 
     assert!(config.global.uses_local_endpoint());
+}
+
+/// The smallest valid file with an activity worker.
+const MINIMAL_WORKER: &str = "\
+[plugin:steps]
+path = /opt/caravan/libsteps.so
+
+[worker:steps]
+domain = orders-prod
+task_list = steps
+plugins = steps
+";
+
+#[test]
+fn worker_defaults() {
+    let config = parse_ok(MINIMAL_WORKER);
+
+    assert!(config.deciders.is_empty());
+    assert_eq!(config.workers.len(), 1);
+    let worker = &config.workers[0];
+    assert_eq!(worker.name, "steps");
+    assert_eq!(worker.domain, "orders-prod");
+    assert_eq!(worker.task_list, "steps");
+    assert_eq!(worker.plugins, ["steps"]);
+    assert_eq!(worker.concurrency, DEFAULT_CONCURRENCY);
+    assert_eq!(worker.pollers, DEFAULT_POLLERS);
+    assert_eq!(worker.location.as_ref().map(|location| location.line), Some(4));
+}
+
+#[test]
+fn worker_concurrency_and_pollers() {
+    let config = parse_ok(&format!("{MINIMAL_WORKER}concurrency = 1000\npollers = 4\n"));
+
+    assert_eq!(config.workers[0].concurrency, 1000);
+    assert_eq!(config.workers[0].pollers, 4);
+}
+
+#[test]
+fn worker_concurrency_out_of_range() {
+    for value in ["0", "1001", "-1", "ten"] {
+        let error = single_error(&format!("{MINIMAL_WORKER}concurrency = {value}\n"));
+
+        assert_eq!(line(&error), 8, "{value}: {error}");
+        assert!(error.message.contains("concurrency"), "{value}: {error}");
+    }
+}
+
+#[test]
+fn worker_pollers_above_concurrency() {
+    let error = single_error(&format!("{MINIMAL_WORKER}concurrency = 2\npollers = 3\n"));
+
+    assert_eq!(line(&error), 9);
+    assert!(error.message.contains("more than 'concurrency' (2)"), "{error}");
+    assert!(
+        error.hint.as_deref().unwrap_or("").contains("raise 'concurrency'"),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn worker_unknown_key_suggestion() {
+    let error = single_error(&format!("{MINIMAL_WORKER}concurency = 5\n"));
+
+    assert_eq!(line(&error), 8);
+    assert!(error.message.contains("unknown key 'concurency'"), "{error}");
+    assert_eq!(error.hint.as_deref(), Some("did you mean 'concurrency'?"));
+}
+
+#[test]
+fn worker_rejects_decider_key() {
+    let error = single_error(&format!("{MINIMAL_WORKER}failed_decision_policy = time_out\n"));
+
+    assert!(
+        error.message.contains("unknown key 'failed_decision_policy'"),
+        "{error}"
+    );
+}
+
+#[test]
+fn worker_missing_required_keys_all_reported() {
+    let errors = parse_errors("[plugin:steps]\npath = /opt/libsteps.so\n\n[worker:steps]\nconcurrency = 0\n");
+
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+    let messages: Vec<&str> = errors.iter().map(|error| error.message.as_str()).collect();
+    assert!(
+        messages.iter().any(|message| message.contains("missing key 'domain'")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|message| message.contains("missing key 'task_list'")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|message| message.contains("missing key 'plugins'")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|message| message.contains("concurrency")),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn worker_unknown_plugin_suggestion() {
+    let error = single_error(&MINIMAL_WORKER.replace("plugins = steps", "plugins = step"));
+
+    assert!(error.message.contains("plugin 'step' not found"), "{error}");
+    assert_eq!(error.hint.as_deref(), Some("did you mean 'steps'?"));
+}
+
+#[test]
+fn worker_duplicate_task_list() {
+    let text = format!("{MINIMAL_WORKER}\n[worker:more]\ndomain = orders-prod\ntask_list = steps\nplugins = steps\n");
+
+    let error = single_error(&text);
+
+    assert_eq!(line(&error), 9);
+    assert!(error.message.contains("duplicate task list 'steps'"), "{error}");
+    assert!(error.hint.as_deref().unwrap_or("").contains("each worker"), "{error:?}");
+}
+
+#[test]
+fn worker_and_decider_share_task_list_name() {
+    let text = format!("{MINIMAL_WORKER}\n[decider:main]\ndomain = orders-prod\ntask_list = steps\nplugins = steps\n");
+
+    let config = parse_ok(&text);
+
+    assert_eq!(config.deciders.len(), 1);
+    assert_eq!(config.workers.len(), 1);
+}
+
+#[test]
+fn worker_name_empty() {
+    let errors = parse_errors(&MINIMAL_WORKER.replace("[worker:steps]", "[worker:]"));
+
+    assert!(
+        errors.iter().any(|error| error.message.contains("worker")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn worker_section_misspelled_suggests_shape() {
+    let error = single_error(&MINIMAL_WORKER.replace("[worker:steps]", "[workers:steps]"));
+
+    assert!(
+        error.hint.as_deref().unwrap_or("").contains("[worker:steps]"),
+        "{error:?}"
+    );
 }

@@ -1,4 +1,4 @@
-//! Loading workflow plugins (cdylibs) and calling them: the one place where caravan uses `unsafe`.
+//! Loading plugins (cdylibs) and calling them: the one place where caravan uses `unsafe`.
 //!
 //! A plugin exports one symbol, `caravan_plugin_descriptor`, that returns a pointer to a static
 //! descriptor. Its header (magic value, ABI major and minor) is checked before anything else is read:
@@ -18,8 +18,9 @@ mod host;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
 
-use caravan_plugin::abi::{self, AbiHeader, Buffer, PluginV1};
+use caravan_plugin::abi::{self, AbiHeader, Buffer, PluginV1, PluginV1Activities};
 use caravan_plugin::manifest::Manifest;
 
 /// A plugin that passed every check and returned a valid manifest.
@@ -27,7 +28,11 @@ pub struct LoadedPlugin {
     path: PathBuf,
     manifest: Manifest,
     descriptor: &'static PluginV1,
+    /// `None` for a plugin built for ABI 1.0, which has no activities.
+    run_activity: Option<RunActivityFn>,
 }
+
+type RunActivityFn = unsafe extern "C" fn(*const u8, usize, *const AtomicBool, *mut Buffer) -> u32;
 
 // SAFETY: the descriptor is an immutable static inside a library that is never unloaded, and the ABI
 // requires every plugin function to be callable from several threads at once.
@@ -92,7 +97,7 @@ pub enum LoadError {
     Manifest { path: PathBuf, message: String },
 }
 
-/// Failure of a decide call.
+/// Failure of a decide or activity call.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum CallError {
     #[error("plugin returned an error: {0}")]
@@ -107,7 +112,7 @@ impl LoadedPlugin {
     /// Loads the plugin at `path`, checks its ABI and reads its manifest.
     pub fn load(path: &Path) -> Result<LoadedPlugin, LoadError> {
         let library = open_private_copy(path)?;
-        let descriptor = read_descriptor(&library, path)?;
+        let (descriptor, run_activity) = read_descriptor(&library, path)?;
 
         // The library stays mapped for the life of the process, so the descriptor stays valid.
         std::mem::forget(library);
@@ -139,11 +144,18 @@ impl LoadedPlugin {
                 });
             }
         };
+        if run_activity.is_none() && !manifest.activities.is_empty() {
+            return Err(LoadError::Manifest {
+                path: path.to_path_buf(),
+                message: "it lists activity types, but its ABI 1.0 descriptor has no activity function".to_string(),
+            });
+        }
 
         Ok(LoadedPlugin {
             path: path.to_path_buf(),
             manifest,
             descriptor,
+            run_activity,
         })
     }
 
@@ -165,6 +177,24 @@ impl LoadedPlugin {
             // SAFETY: the task bytes are valid for the duration of the call, and `decide` writes a
             // buffer owned by the plugin into `out`.
             unsafe { (descriptor.decide)(task_json.as_ptr(), task_json.len(), out) }
+        })
+    }
+
+    /// Runs one activity task (SWF's ActivityTask JSON without the task token) and returns the
+    /// outcome JSON that `PluginV1Activities::run_activity` documents. The plugin may read
+    /// `cancel` while it runs.
+    ///
+    /// This blocks for as long as the activity runs, so async callers run it on a blocking thread.
+    pub fn run_activity(&self, task_json: &[u8], cancel: &AtomicBool) -> Result<Vec<u8>, CallError> {
+        let Some(run_activity) = self.run_activity else {
+            return Err(CallError::Failed(
+                "the plugin was built for ABI 1.0, which has no activities".to_string(),
+            ));
+        };
+        call_for_buffer(self.descriptor, |out| {
+            // SAFETY: the task bytes and the flag stay valid for the duration of the call, and
+            // `run_activity` writes a buffer owned by the plugin into `out`.
+            unsafe { run_activity(task_json.as_ptr(), task_json.len(), cancel, out) }
         })
     }
 }
@@ -268,7 +298,11 @@ fn open_error_message(error: &libloading::Error, copy_path: &str) -> String {
 }
 
 /// Finds the descriptor symbol and checks magic and ABI version before reading anything else.
-fn read_descriptor(library: &libloading::Library, path: &Path) -> Result<&'static PluginV1, LoadError> {
+/// Returns the version 1.0 descriptor and, from ABI 1.1 on, the activity function.
+fn read_descriptor(
+    library: &libloading::Library,
+    path: &Path,
+) -> Result<(&'static PluginV1, Option<RunActivityFn>), LoadError> {
     let symbol_name = format!("{}\0", abi::DESCRIPTOR_SYMBOL);
     // SAFETY: every caravan plugin exports this symbol with the `DescriptorFn` signature. The ABI
     // cannot detect a library that exports the name with another type.
@@ -307,9 +341,16 @@ fn read_descriptor(library: &libloading::Library, path: &Path) -> Result<&'stati
         });
     }
 
-    // SAFETY: the magic value and version show that the header is the first field of a repr(C)
-    // `PluginV1`.
-    Ok(unsafe { &*header_ptr.cast::<PluginV1>() })
+    if header.abi_minor >= abi::ABI_MINOR_ACTIVITIES {
+        // SAFETY: the magic value and a minor version of 1 or more show that the header is the
+        // first field of a repr(C) `PluginV1Activities`, whose first field is a `PluginV1`.
+        let descriptor: &'static PluginV1Activities = unsafe { &*header_ptr.cast::<PluginV1Activities>() };
+        return Ok((&descriptor.v1, Some(descriptor.run_activity)));
+    }
+
+    // SAFETY: the magic value and version 1.0 show that the header is the first field of a
+    // repr(C) `PluginV1`, and nothing after it is read.
+    Ok((unsafe { &*header_ptr.cast::<PluginV1>() }, None))
 }
 
 /// Calls a plugin function that fills a buffer, copies the buffer out and hands it back to the plugin.

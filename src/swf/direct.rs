@@ -4,7 +4,7 @@
 //! The AWS SDK's orchestrator builds and tears down layers of configuration, interceptors and
 //! runtime components for every call. For PollForDecisionTask and RespondDecisionTaskCompleted,
 //! which a decider makes once per decision task each, that costs more CPU than the rest of the
-//! decider. This client resolves the endpoint once with the SDK's own resolver, caches credentials
+//! decider. Activity workers use it in the same way for the operations named below. This client resolves the endpoint once with the SDK's own resolver, caches credentials
 //! from aws-config's chain, and passes the JSON through untouched, which is what the plugins need.
 //! The command-line tools and type registration still use the SDK.
 
@@ -28,6 +28,13 @@ use tokio::net::TcpStream;
 
 use super::ErrorClass;
 use super::errors::THROTTLING_CODES;
+
+/// Operations of an activity worker, as `call` takes them.
+pub const POLL_FOR_ACTIVITY_TASK: &str = "PollForActivityTask";
+pub const RESPOND_ACTIVITY_TASK_COMPLETED: &str = "RespondActivityTaskCompleted";
+pub const RESPOND_ACTIVITY_TASK_FAILED: &str = "RespondActivityTaskFailed";
+pub const RESPOND_ACTIVITY_TASK_CANCELED: &str = "RespondActivityTaskCanceled";
+pub const RECORD_ACTIVITY_TASK_HEARTBEAT: &str = "RecordActivityTaskHeartbeat";
 
 /// Responses larger than this are refused, so that a faulty endpoint cannot exhaust memory. A page
 /// of history holds at most 1,000 events, whose data fields SWF limits to 32,768 characters, so

@@ -113,7 +113,7 @@ fn other_abi_major_is_rejected() {
     assert_rejected(
         folder.path(),
         &decider_with_plugin(&library),
-        &[&library, "built for plugin ABI 2.0", "supports ABI 1.0"],
+        &[&library, "built for plugin ABI 2.0", "supports ABI 1.1"],
     );
 }
 
@@ -176,4 +176,21 @@ fn invalid_endpoint_from_environment_exits_78() {
     assert_eq!(output.status.code(), Some(78), "{stderr}");
     assert!(stderr.contains("AWS_ENDPOINT_URL_SWF"), "{stderr}");
     assert!(!stderr.contains("caravan is running"), "{stderr}");
+}
+
+#[test]
+fn worker_plugin_without_activities_rejected() {
+    let folder = scratch();
+    let library = plugins().abi_1_0.display().to_string();
+    let body = format!(
+        "[plugin:legacy]\npath = {library}\n\n[worker:legacy]\ndomain = d\ntask_list = work\nplugins = legacy\n"
+    );
+    assert_rejected(
+        folder.path(),
+        &body,
+        &[
+            "caravan.ini:7",
+            "worker \"legacy\": plugin \"legacy\" exports no activity types",
+        ],
+    );
 }

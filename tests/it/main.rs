@@ -28,6 +28,7 @@ macro_rules! on_both_endpoints {
 
 mod support;
 
+mod activities;
 mod bad_input;
 mod cli;
 mod clients;

@@ -1,10 +1,12 @@
-//! The C ABI between the caravan host and a plugin library, version 1.0.
+//! The C ABI between the caravan host and a plugin library, version 1.1.
 //!
 //! A plugin exports one symbol, [`DESCRIPTOR_SYMBOL`], a function that returns a pointer to
 //! a static descriptor. The descriptor starts with an [`AbiHeader`]. The host reads the
 //! header first and uses the rest only after it has checked the magic and the version: the
 //! major version must equal [`ABI_MAJOR`] and the minor version must not be newer than
-//! [`ABI_MINOR`]. For major version 1 the full descriptor is a [`PluginV1`].
+//! [`ABI_MINOR`]. For major version 1 the descriptor starts with a [`PluginV1`]. From minor
+//! version 1 on it is a [`PluginV1Activities`], which appends the activity function, so a host
+//! reads that function only from descriptors whose minor version is 1 or more.
 //!
 //! Data crosses the boundary as UTF-8 JSON in SWF's wire shapes. Memory a plugin returns in
 //! a [`Buffer`] belongs to the plugin's allocator, so only the plugin's `free_buffer` may
@@ -15,6 +17,7 @@
 //! `decide` calls: each call receives one decision task and returns its decisions.
 
 use std::ptr;
+use std::sync::atomic::AtomicBool;
 
 /// The first 8 bytes of every descriptor.
 pub const MAGIC: [u8; 8] = *b"CARAVAN\0";
@@ -23,8 +26,11 @@ pub const MAGIC: [u8; 8] = *b"CARAVAN\0";
 pub const ABI_MAJOR: u16 = 1;
 
 /// ABI minor version. A plugin built for a newer minor version may rely on host features
-/// that an older host lacks, so the host rejects it.
-pub const ABI_MINOR: u16 = 0;
+/// that an older host lacks, so the host rejects it. Minor version 1 added activities.
+pub const ABI_MINOR: u16 = 1;
+
+/// The first minor version whose descriptor is a [`PluginV1Activities`].
+pub const ABI_MINOR_ACTIVITIES: u16 = 1;
 
 /// Name of the one symbol a plugin exports, a function of type [`DescriptorFn`].
 pub const DESCRIPTOR_SYMBOL: &str = "caravan_plugin_descriptor";
@@ -82,6 +88,24 @@ pub struct PluginV1 {
     /// Frees a buffer that this plugin returned. Each buffer must be freed exactly once, and
     /// only by the plugin that returned it. A buffer with a null pointer is ignored.
     pub free_buffer: unsafe extern "C" fn(buffer: Buffer),
+}
+
+/// The descriptor of ABI version 1.1 and later minor versions of major version 1: version
+/// 1.0's functions followed by the activity function.
+#[repr(C)]
+pub struct PluginV1Activities {
+    pub v1: PluginV1,
+
+    /// Runs one activity task. `task` points to `task_len` bytes of UTF-8 JSON, an
+    /// `ActivityTask` as `PollForActivityTask` returns it without `taskToken`, borrowed for
+    /// the duration of the call only. `cancel` must be null or point to a flag that stays
+    /// valid during the call. The host sets it to request that the activity stop early, and the
+    /// plugin only reads it. On [`STATUS_OK`], `*out` contains the outcome as
+    /// `{"completed":{"result":"..."}}` or `{"failed":{"reason":"...","details":"..."}}`,
+    /// where `result`, `reason` and `details` may be missing. `out` is handled as in
+    /// `manifest`. A plugin that exports no activities returns [`STATUS_ERROR`].
+    pub run_activity:
+        unsafe extern "C" fn(task: *const u8, task_len: usize, cancel: *const AtomicBool, out: *mut Buffer) -> u32,
 }
 
 /// Functions the host gives the plugin in `init`.
@@ -177,6 +201,7 @@ mod tests {
     fn header_is_sixteen_bytes() {
         assert_eq!(std::mem::size_of::<AbiHeader>(), 16);
         assert_eq!(std::mem::offset_of!(PluginV1, header), 0);
+        assert_eq!(std::mem::offset_of!(PluginV1Activities, v1), 0);
     }
 
     #[test]

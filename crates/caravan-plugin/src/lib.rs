@@ -1,6 +1,6 @@
-//! SDK for caravan workflow plugins: typed Amazon SWF history events and decisions, the
-//! [`Workflow`] trait, and [`export_plugin!`], which exports workflows from a `cdylib`
-//! through caravan's C ABI.
+//! SDK for caravan plugins: typed Amazon SWF history events and decisions, the [`Workflow`]
+//! and [`Activity`] traits, and [`export_plugin!`], which exports workflows and activities
+//! from a `cdylib` through caravan's C ABI.
 //!
 //! A complete plugin whose one workflow completes each execution at once:
 //!
@@ -46,17 +46,24 @@
 //! # The ABI contract
 //!
 //! The library exports one symbol, `caravan_plugin_descriptor`, which returns a pointer to a
-//! static descriptor: a header with a magic value and the ABI version, then four functions.
+//! static descriptor: a header with a magic value and the ABI version, then five functions.
 //! The host checks the header before anything else, calls `init` once, reads the manifest,
-//! and then calls `decide` for each decision task, possibly on several threads at once.
+//! and then calls `decide` for each decision task and `run_activity` for each activity
+//! task, possibly on several threads at once.
 //!
 //! - Data crosses the boundary as UTF-8 JSON in SWF's own wire shapes: `decide` takes a
 //!   decision task as `PollForDecisionTask` returns it and returns the request of
-//!   `RespondDecisionTaskCompleted`, both without `taskToken`.
+//!   `RespondDecisionTaskCompleted`, both without `taskToken`. `run_activity` takes an
+//!   activity task as `PollForActivityTask` returns it, without `taskToken`, and returns the
+//!   activity's result or failure.
 //! - Each function returns `STATUS_OK`, `STATUS_ERROR` with a message, or `STATUS_PANIC`
 //!   with the panic message and location. A panic never unwinds into the host.
 //! - Buffers the plugin returns are freed by the plugin's `free_buffer`.
 //! - A decide call keeps no state: each call receives one task and returns its decisions.
+//! - `run_activity` also receives a cancellation flag, which the activity reads through
+//!   [`ActivityContext::is_cancel_requested`].
+//! - Version 1.1 added `run_activity` after the functions of version 1.0, so a host reads it
+//!   only from descriptors of minor version 1 or later.
 //! - Records of the standard [`log`] macros go to the host's log function.
 //!
 //! [`abi`] documents each function's contract in detail.
@@ -67,7 +74,9 @@
 //! - [`history`]: [`DecisionTask`](history::DecisionTask) and the 54 history event types.
 //! - [`decision`]: [`Decision`](decision::Decision) with the 13 decision types, and
 //!   [`Decisions`](decision::Decisions), the result of `decide`.
-//! - [`manifest`]: the plugin manifest and [`WorkflowRegistration`](manifest::WorkflowRegistration).
+//! - [`activity`]: the [`Activity`] trait and the [`ActivityTask`] it runs.
+//! - [`manifest`]: the plugin manifest, [`WorkflowRegistration`](manifest::WorkflowRegistration)
+//!   and [`ActivityRegistration`](manifest::ActivityRegistration).
 //! - [`types`]: shapes and enums that the other modules share, such as
 //!   [`WorkflowType`](types::WorkflowType) and [`ChildPolicy`](types::ChildPolicy).
 
@@ -75,6 +84,7 @@
 mod macros;
 
 pub mod abi;
+pub mod activity;
 pub mod decision;
 pub mod history;
 pub mod manifest;
@@ -86,6 +96,7 @@ mod workflow;
 #[path = "export/mod.rs"]
 pub mod __export;
 
+pub use activity::{Activity, ActivityContext, ActivityFailure, ActivityTask};
 pub use log;
 pub use workflow::{Workflow, WorkflowError};
 
@@ -119,16 +130,46 @@ pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// ```
 ///
 /// `name` and `version` must be constant `&'static str` expressions. Each entry of
-/// `workflows` is an expression whose value implements [`Workflow`]; the SDK evaluates
-/// them once, when the host first requests the manifest or a decision. Invoke the macro
-/// once per library, at the crate root: it defines the exported symbol
-/// `caravan_plugin_descriptor` and the four functions of the descriptor.
+/// `workflows` is an expression whose value implements [`Workflow`], and each entry of
+/// `activities` one whose value implements [`Activity`]. A plugin lists workflows,
+/// activities or both, in that order. The SDK evaluates the entries once, when the host
+/// first requests the manifest, a decision or an activity. Invoke the macro once per
+/// library, at the crate root: it defines the exported symbol `caravan_plugin_descriptor`
+/// and the five functions of the descriptor.
 #[macro_export]
 macro_rules! export_plugin {
     (
         name: $name:expr,
         version: $version:expr,
         workflows: [ $( $workflow:expr ),* $(,)? ] $(,)?
+    ) => {
+        $crate::export_plugin! {
+            @define $name, $version, [ $( $workflow ),* ], []
+        }
+    };
+    (
+        name: $name:expr,
+        version: $version:expr,
+        activities: [ $( $activity:expr ),* $(,)? ] $(,)?
+    ) => {
+        $crate::export_plugin! {
+            @define $name, $version, [], [ $( $activity ),* ]
+        }
+    };
+    (
+        name: $name:expr,
+        version: $version:expr,
+        workflows: [ $( $workflow:expr ),* $(,)? ],
+        activities: [ $( $activity:expr ),* $(,)? ] $(,)?
+    ) => {
+        $crate::export_plugin! {
+            @define $name, $version, [ $( $workflow ),* ], [ $( $activity ),* ]
+        }
+    };
+    (
+        @define $name:expr, $version:expr,
+        [ $( $workflow:expr ),* ],
+        [ $( $activity:expr ),* ]
     ) => {
         #[doc(hidden)]
         static __CARAVAN_PLUGIN: $crate::__export::PluginDefinition =
@@ -141,12 +182,19 @@ macro_rules! export_plugin {
                         $( ::std::boxed::Box::new($workflow) as ::std::boxed::Box<dyn $crate::Workflow> ),*
                     ]
                 },
+                || {
+                    ::std::vec![
+                        $( ::std::boxed::Box::new($activity) as ::std::boxed::Box<dyn $crate::Activity> ),*
+                    ]
+                },
             );
 
         #[doc(hidden)]
         #[allow(unsafe_code)]
         mod __caravan_plugin_export {
-            use $crate::abi::{AbiHeader, Buffer, HostV1, PluginV1};
+            use ::std::sync::atomic::AtomicBool;
+
+            use $crate::abi::{AbiHeader, Buffer, HostV1, PluginV1, PluginV1Activities};
 
             unsafe extern "C" fn init(host: *const HostV1) -> u32 {
                 // SAFETY: the host follows `PluginV1::init`'s contract for `host`.
@@ -163,23 +211,37 @@ macro_rules! export_plugin {
                 unsafe { $crate::__export::decide(&super::__CARAVAN_PLUGIN, task, task_len, out) }
             }
 
+            unsafe extern "C" fn run_activity(
+                task: *const u8,
+                task_len: usize,
+                cancel: *const AtomicBool,
+                out: *mut Buffer,
+            ) -> u32 {
+                // SAFETY: the host follows `PluginV1Activities::run_activity`'s contract for
+                // `task`, `cancel` and `out`.
+                unsafe { $crate::__export::run_activity(&super::__CARAVAN_PLUGIN, task, task_len, cancel, out) }
+            }
+
             unsafe extern "C" fn free_buffer(buffer: Buffer) {
                 // SAFETY: the host passes only buffers this library returned, each once.
                 unsafe { $crate::__export::free_buffer(buffer) }
             }
 
-            static DESCRIPTOR: PluginV1 = PluginV1 {
-                header: AbiHeader::CURRENT,
-                init,
-                manifest,
-                decide,
-                free_buffer,
+            static DESCRIPTOR: PluginV1Activities = PluginV1Activities {
+                v1: PluginV1 {
+                    header: AbiHeader::CURRENT,
+                    init,
+                    manifest,
+                    decide,
+                    free_buffer,
+                },
+                run_activity,
             };
 
             /// Returns the plugin's descriptor, which lives as long as the library.
             #[unsafe(no_mangle)]
             pub extern "C" fn caravan_plugin_descriptor() -> *const AbiHeader {
-                &DESCRIPTOR.header
+                &DESCRIPTOR.v1.header
             }
         }
     };

@@ -22,6 +22,9 @@ pub fn caravan_bin() -> PathBuf {
 pub struct Plugins {
     pub demo: PathBuf,
     pub probe: PathBuf,
+    pub relay: PathBuf,
+    pub abi_1_0: PathBuf,
+    pub pipeline_activities: PathBuf,
     pub complete: PathBuf,
     pub future_abi: PathBuf,
     pub no_descriptor: PathBuf,
@@ -36,6 +39,9 @@ pub fn plugins() -> &'static Plugins {
         let packages = [
             "caravan-demo",
             "caravan-test-probe",
+            "caravan-test-relay",
+            "caravan-test-abi-1-0",
+            "caravan-pipeline-activities",
             "caravan-test-complete",
             "caravan-test-future-abi",
             "caravan-test-no-descriptor",
@@ -58,6 +64,9 @@ pub fn plugins() -> &'static Plugins {
         Plugins {
             demo: library("caravan_demo"),
             probe: library("caravan_test_probe"),
+            relay: library("caravan_test_relay"),
+            abi_1_0: library("caravan_test_abi_1_0"),
+            pipeline_activities: library("caravan_pipeline_activities"),
             complete: library("caravan_test_complete"),
             future_abi: library("caravan_test_future_abi"),
             no_descriptor: library("caravan_test_no_descriptor"),

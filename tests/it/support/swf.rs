@@ -70,6 +70,29 @@ impl Swf {
             .expect("RegisterWorkflowType");
     }
 
+    /// Registers an activity type no plugin serves, with every default set.
+    pub fn register_activity_type(&self, name: &str, version: &str, task_list: &str) {
+        let list = aws_sdk_swf::types::TaskList::builder()
+            .name(task_list)
+            .build()
+            .expect("task list");
+        self.runtime
+            .block_on(
+                self.client
+                    .register_activity_type()
+                    .domain(&self.domain)
+                    .name(name)
+                    .version(version)
+                    .default_task_list(list)
+                    .default_task_schedule_to_start_timeout("60")
+                    .default_task_schedule_to_close_timeout("120")
+                    .default_task_start_to_close_timeout("60")
+                    .default_task_heartbeat_timeout("NONE")
+                    .send(),
+            )
+            .expect("RegisterActivityType");
+    }
+
     /// Starts an execution and returns its run id.
     pub fn start(&self, workflow_id: &str, name: &str, version: &str, input: Option<&str>) -> String {
         let workflow_type = WorkflowType::builder()

@@ -1,20 +1,23 @@
 //! Generic code behind [`export_plugin!`](crate::export_plugin). Only the code that the macro
 //! generates calls it, so it is hidden from the docs and not a stable API.
 //!
-//! Each function here implements one function of [`PluginV1`](crate::abi::PluginV1) for
-//! the plugin described by a [`PluginDefinition`]. None of them lets a panic unwind into
+//! Each function here implements one function of
+//! [`PluginV1Activities`](crate::abi::PluginV1Activities) for the plugin described by a
+//! [`PluginDefinition`]. None of them lets a panic unwind into
 //! the host.
 
 mod logger;
 mod panic;
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Once, OnceLock};
 
 use crate::abi::{Buffer, HostV1, STATUS_ERROR, STATUS_OK, STATUS_PANIC};
+use crate::activity::{ActivityContext, ActivityOutcome, ActivityTask};
 use crate::history::DecisionTask;
-use crate::manifest::{Manifest, WorkflowRegistration};
-use crate::types::WorkflowType;
-use crate::{SDK_VERSION, Workflow};
+use crate::manifest::{ActivityRegistration, Manifest, WorkflowRegistration};
+use crate::types::{ActivityType, WorkflowType};
+use crate::{Activity, SDK_VERSION, Workflow};
 
 /// A plugin as `export_plugin!` declares it, stored in a static of the plugin crate.
 pub struct PluginDefinition {
@@ -22,6 +25,7 @@ pub struct PluginDefinition {
     version: &'static str,
     log_target: &'static str,
     build_workflows: fn() -> Vec<Box<dyn Workflow>>,
+    build_activities: fn() -> Vec<Box<dyn Activity>>,
     registry: OnceLock<Result<Registry, String>>,
 }
 
@@ -33,17 +37,19 @@ impl PluginDefinition {
         version: &'static str,
         log_target: &'static str,
         build_workflows: fn() -> Vec<Box<dyn Workflow>>,
+        build_activities: fn() -> Vec<Box<dyn Activity>>,
     ) -> Self {
         Self {
             name,
             version,
             log_target,
             build_workflows,
+            build_activities,
             registry: OnceLock::new(),
         }
     }
 
-    /// Returns the workflows, building them on first use. If building panics, the registry
+    /// Returns the workflows and activities, building them on first use. If building panics, the registry
     /// stays empty and the next call tries again.
     fn registry(&self) -> Result<&Registry, String> {
         self.registry
@@ -53,11 +59,13 @@ impl PluginDefinition {
     }
 }
 
-/// The plugin's workflows and their registrations, built once.
+/// The plugin's workflows, activities and their registrations, built once.
 struct Registry {
-    /// `manifest.workflows[i]` is the registration of `workflows[i]`.
+    /// `manifest.workflows[i]` is the registration of `workflows[i]`, and
+    /// `manifest.activities[i]` that of `activities[i]`.
     manifest: Manifest,
     workflows: Vec<Box<dyn Workflow>>,
+    activities: Vec<Box<dyn Activity>>,
 }
 
 impl Registry {
@@ -76,13 +84,51 @@ impl Registry {
             registrations.push(registration);
         }
 
+        let activities = (definition.build_activities)();
+        let mut activity_registrations: Vec<ActivityRegistration> = Vec::with_capacity(activities.len());
+        for activity in &activities {
+            let registration = activity.registration();
+            let twice = activity_registrations
+                .iter()
+                .any(|known| known.name == registration.name && known.version == registration.version);
+            if twice {
+                return Err(format!(
+                    "plugin {:?} declares activity type {:?} version {:?} twice; give each activity in export_plugin! its own name and version",
+                    definition.name, registration.name, registration.version
+                ));
+            }
+            activity_registrations.push(registration);
+        }
+
         let manifest = Manifest {
             name: definition.name.to_owned(),
             version: definition.version.to_owned(),
             sdk_version: SDK_VERSION.to_owned(),
             workflows: registrations,
+            activities: activity_registrations,
         };
-        Ok(Self { manifest, workflows })
+        Ok(Self {
+            manifest,
+            workflows,
+            activities,
+        })
+    }
+
+    fn find_activity(&self, activity_type: &ActivityType) -> Result<&dyn Activity, String> {
+        let position = self.manifest.activities.iter().position(|registration| {
+            registration.name == activity_type.name && registration.version == activity_type.version
+        });
+
+        match position {
+            Some(index) => Ok(self.activities[index].as_ref()),
+            None => Err(format!(
+                "plugin {:?} does not serve activity type {:?} version {:?}; it serves {} activity types",
+                self.manifest.name,
+                activity_type.name,
+                activity_type.version,
+                self.manifest.activities.len()
+            )),
+        }
     }
 
     fn find(&self, workflow_type: &WorkflowType) -> Result<&dyn Workflow, String> {
@@ -190,6 +236,46 @@ pub unsafe fn decide(plugin: &'static PluginDefinition, task: *const u8, task_le
     unsafe { write_outcome(out, outcome) }
 }
 
+/// Implements `PluginV1Activities::run_activity`. A failure the activity returns is a
+/// `STATUS_OK` outcome. A panic in the activity returns `STATUS_PANIC`.
+///
+/// # Safety
+///
+/// `out` must be null or valid for writes of a `Buffer`. `task` must be null or point to
+/// `task_len` readable bytes that stay unchanged during the call. `cancel` must be null or
+/// point to an `AtomicBool` that stays valid during the call.
+pub unsafe fn run_activity(
+    plugin: &'static PluginDefinition,
+    task: *const u8,
+    task_len: usize,
+    cancel: *const AtomicBool,
+    out: *mut Buffer,
+) -> u32 {
+    if out.is_null() {
+        return STATUS_ERROR;
+    }
+
+    let task: &[u8] = if task.is_null() {
+        &[]
+    } else {
+        // SAFETY: `task` is not null, and the caller guarantees that it points to
+        // `task_len` readable bytes that stay unchanged during the call.
+        unsafe { std::slice::from_raw_parts(task, task_len) }
+    };
+    let never_cancelled = AtomicBool::new(false);
+    let cancel: &AtomicBool = if cancel.is_null() {
+        &never_cancelled
+    } else {
+        // SAFETY: `cancel` is not null, and the caller guarantees that it points to an
+        // `AtomicBool` that stays valid during the call. The plugin only reads it.
+        unsafe { &*cancel }
+    };
+    let outcome = panic::catch(|| run_activity_json(plugin, task, cancel));
+
+    // SAFETY: `out` is not null, and the caller guarantees that it is valid for writes.
+    unsafe { write_outcome(out, outcome) }
+}
+
 /// Implements `PluginV1::free_buffer`.
 ///
 /// # Safety
@@ -223,6 +309,26 @@ fn decide_json(plugin: &PluginDefinition, task: &[u8]) -> Result<Vec<u8>, String
     })
 }
 
+fn run_activity_json(plugin: &PluginDefinition, task: &[u8], cancel: &AtomicBool) -> Result<Vec<u8>, String> {
+    let registry = plugin.registry()?;
+
+    let task: ActivityTask =
+        serde_json::from_slice(task).map_err(|error| format!("invalid activity task JSON: {error}"))?;
+
+    let activity = registry.find_activity(&task.activity_type)?;
+    let outcome = match activity.run(&task, &ActivityContext::new(cancel)) {
+        Ok(result) => ActivityOutcome::Completed { result: Some(result) },
+        Err(failure) => ActivityOutcome::Failed(failure),
+    };
+
+    serde_json::to_vec(&outcome).map_err(|error| {
+        format!(
+            "failed to serialize the outcome of activity type {:?} version {:?}: {error}",
+            task.activity_type.name, task.activity_type.version
+        )
+    })
+}
+
 /// Writes the JSON, the error message or the panic message into `*out` and returns the
 /// matching status.
 ///
@@ -245,6 +351,7 @@ unsafe fn write_outcome(out: *mut Buffer, outcome: Result<Result<Vec<u8>, String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activity::ActivityFailure;
     use crate::decision::Decisions;
     use crate::workflow::WorkflowError;
 
@@ -260,11 +367,82 @@ mod tests {
         }
     }
 
-    static DUPLICATE: PluginDefinition = PluginDefinition::new("dup", "1.0.0", "dup", || {
-        vec![Box::new(Named("Same")), Box::new(Named("Same"))]
-    });
+    static DUPLICATE: PluginDefinition = PluginDefinition::new(
+        "dup",
+        "1.0.0",
+        "dup",
+        || vec![Box::new(Named("Same")), Box::new(Named("Same"))],
+        Vec::new,
+    );
 
-    static EMPTY: PluginDefinition = PluginDefinition::new("empty", "1.0.0", "empty", Vec::new);
+    static EMPTY: PluginDefinition = PluginDefinition::new("empty", "1.0.0", "empty", Vec::new, Vec::new);
+
+    struct Echo;
+
+    impl Activity for Echo {
+        fn registration(&self) -> ActivityRegistration {
+            ActivityRegistration::new("Echo", "1")
+        }
+
+        fn run(&self, task: &ActivityTask, _context: &ActivityContext<'_>) -> Result<String, ActivityFailure> {
+            match task.input.as_deref() {
+                Some("panic") => panic!("asked to panic"),
+                Some("fail") => Err(ActivityFailure::new("asked to fail")),
+                other => Ok(other.unwrap_or_default().to_owned()),
+            }
+        }
+    }
+
+    static ECHO: PluginDefinition = PluginDefinition::new("echo", "1.0.0", "echo", Vec::new, || vec![Box::new(Echo)]);
+
+    fn run_echo(input: &str) -> (u32, String) {
+        let task = format!(
+            r#"{{"activityId":"a","activityType":{{"name":"Echo","version":"1"}},"workflowExecution":{{"workflowId":"w","runId":"r"}},"input":"{input}"}}"#
+        );
+        let mut out = Buffer::empty();
+
+        // SAFETY: the task bytes live during the call, `out` is a valid Buffer and a null
+        // cancel pointer is allowed.
+        let status = unsafe { run_activity(&ECHO, task.as_ptr(), task.len(), std::ptr::null(), &mut out) };
+        // SAFETY: `run_activity` wrote `out`, and it is freed once below.
+        let text = String::from_utf8(unsafe { out.as_bytes() }.to_vec()).unwrap();
+        // SAFETY: the buffer came from this SDK and is freed once.
+        unsafe { free_buffer(out) };
+        (status, text)
+    }
+
+    #[test]
+    fn activity_result_is_completed_outcome() {
+        let (status, text) = run_echo("hello");
+
+        assert_eq!(status, STATUS_OK);
+        assert_eq!(text, r#"{"completed":{"result":"hello"}}"#);
+    }
+
+    #[test]
+    fn activity_failure_is_failed_outcome() {
+        let (status, text) = run_echo("fail");
+
+        assert_eq!(status, STATUS_OK);
+        assert_eq!(text, r#"{"failed":{"reason":"asked to fail"}}"#);
+    }
+
+    #[test]
+    fn activity_panic_returns_panic_status() {
+        let (status, text) = run_echo("panic");
+
+        assert_eq!(status, STATUS_PANIC);
+        assert!(text.contains("asked to panic"), "{text}");
+    }
+
+    #[test]
+    fn plugin_without_activities_rejects_activity_task() {
+        let registry = EMPTY.registry().unwrap();
+
+        let error = registry.find_activity(&ActivityType::new("Echo", "1")).err().unwrap();
+
+        assert!(error.contains("serves 0 activity types"), "{error}");
+    }
 
     #[test]
     fn duplicate_workflow_type_is_rejected() {

@@ -1,0 +1,147 @@
+//! The trait an activity implements, the task it receives and the outcome it returns.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::manifest::ActivityRegistration;
+use crate::types::{ActivityType, WorkflowExecution};
+
+/// A worker for one SWF activity type.
+///
+/// The host may run many tasks at once, on several threads, so a value of this type is shared
+/// by all calls and nothing should carry over from one task to the next.
+pub trait Activity: Send + Sync + 'static {
+    /// Returns the activity type this worker serves and its registered defaults. The SDK calls
+    /// it once, when the plugin first needs its activities.
+    fn registration(&self) -> ActivityRegistration;
+
+    /// Runs one activity task and returns its result, which SWF records in the
+    /// `ActivityTaskCompleted` event, or the failure it records in `ActivityTaskFailed`.
+    fn run(&self, task: &ActivityTask, context: &ActivityContext<'_>) -> Result<String, ActivityFailure>;
+}
+
+/// An activity task as `PollForActivityTask` returns it, without the task token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityTask {
+    pub activity_id: String,
+    pub activity_type: ActivityType,
+    pub workflow_execution: WorkflowExecution,
+    #[serde(default)]
+    pub started_event_id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+}
+
+/// The host's side of a running activity: for now, the cancellation flag.
+pub struct ActivityContext<'a> {
+    cancel: &'a AtomicBool,
+}
+
+impl<'a> ActivityContext<'a> {
+    /// Wraps the flag that the host sets to ask the activity to stop early.
+    pub fn new(cancel: &'a AtomicBool) -> Self {
+        Self { cancel }
+    }
+
+    /// Returns whether the host has requested that the activity stop early: SWF reported a
+    /// cancellation request in the response to a heartbeat, or no longer has the task. An
+    /// activity that sees `true` should return soon with a failure, which the host then reports
+    /// to SWF as a cancellation when SWF requested one.
+    pub fn is_cancel_requested(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+/// Why an activity failed: SWF's `reason` (at most 256 characters) and `details` (at most
+/// 32,768). The host cuts longer values to these limits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityFailure {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+}
+
+impl ActivityFailure {
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: Some(reason.into()),
+            details: None,
+        }
+    }
+
+    pub fn details(mut self, details: impl Into<String>) -> Self {
+        self.details = Some(details.into());
+        self
+    }
+}
+
+impl fmt::Display for ActivityFailure {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.reason.as_deref().unwrap_or("activity failed"))?;
+        if let Some(details) = &self.details {
+            write!(formatter, ": {details}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of an activity task as it crosses the ABI.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ActivityOutcome {
+    Completed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        result: Option<String>,
+    },
+    Failed(ActivityFailure),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn outcome_wire_shapes() {
+        let completed = ActivityOutcome::Completed {
+            result: Some("OK".to_owned()),
+        };
+        let failed = ActivityOutcome::Failed(ActivityFailure::new("bad input").details("line 3"));
+
+        assert_eq!(
+            serde_json::to_value(&completed).unwrap(),
+            json!({"completed": {"result": "OK"}})
+        );
+        assert_eq!(
+            serde_json::to_value(&failed).unwrap(),
+            json!({"failed": {"reason": "bad input", "details": "line 3"}})
+        );
+    }
+
+    #[test]
+    fn task_reads_poll_shape() {
+        let json = r#"{"activityId":"a1","activityType":{"name":"Upper","version":"1"},
+            "workflowExecution":{"workflowId":"w","runId":"r"},"startedEventId":7,"input":"hi"}"#;
+
+        let task: ActivityTask = serde_json::from_str(json).unwrap();
+
+        assert_eq!(task.activity_id, "a1");
+        assert_eq!(task.activity_type, ActivityType::new("Upper", "1"));
+        assert_eq!(task.workflow_execution.run_id, "r");
+        assert_eq!(task.input.as_deref(), Some("hi"));
+    }
+
+    #[test]
+    fn context_reads_cancel_flag() {
+        let flag = AtomicBool::new(false);
+        let context = ActivityContext::new(&flag);
+
+        assert!(!context.is_cancel_requested());
+        flag.store(true, Ordering::Relaxed);
+        assert!(context.is_cancel_requested());
+    }
+}
