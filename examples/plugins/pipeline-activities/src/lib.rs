@@ -3,15 +3,23 @@
 //! - `Uppercase` version `1` returns its input in upper case.
 //! - `Check` version `1` returns its input unchanged, or fails with reason `check failed` when
 //!   the input contains the word `fail`.
+//! - `Process` version `1` takes a JSON request, `{"text": ..., "attempt": N, "failAttempts": K,
+//!   "sleepMs": MS}`, waits `sleepMs` milliseconds, then fails with reason `planned failure` while
+//!   `attempt` is at most `failAttempts`, and otherwise returns `text` in upper case. The
+//!   `Pipeline` workflow passes the attempt number, so the failures are deterministic.
 //!
 //! The plugin exports activities only. A workflow that schedules them lives in its own plugin
 //! and refers to them by name and version, so deciders and activities share no code.
 
+use std::thread;
+use std::time::{Duration, Instant};
+
 use caravan_plugin::log::info;
 use caravan_plugin::manifest::ActivityRegistration;
 use caravan_plugin::{Activity, ActivityContext, ActivityFailure, ActivityTask};
+use serde::Deserialize;
 
-/// The task list both activity types go to unless the decision names another.
+/// The task list the activity types go to unless the decision names another.
 const TASK_LIST: &str = "pipeline";
 
 pub struct Uppercase;
@@ -55,10 +63,74 @@ impl Activity for Check {
     }
 }
 
+/// The request of a `Process` activity task.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProcessRequest {
+    text: String,
+    #[serde(default = "first_attempt")]
+    attempt: u32,
+    #[serde(default)]
+    fail_attempts: u32,
+    #[serde(default)]
+    sleep_ms: u64,
+}
+
+fn first_attempt() -> u32 {
+    1
+}
+
+/// How often a sleeping `Process` task checks whether its cancellation was requested.
+const CANCEL_CHECK_INTERVAL: Duration = Duration::from_millis(100);
+
+pub struct Process;
+
+impl Activity for Process {
+    fn registration(&self) -> ActivityRegistration {
+        // The worker heartbeats every half of the heartbeat timeout, and a cancellation request
+        // reaches the activity with a heartbeat's response, so a short timeout makes it arrive
+        // within 5 seconds.
+        ActivityRegistration::new("Process", "1")
+            .description("Uppercases the text of a JSON request, failing its first attempts on request")
+            .default_task_list(TASK_LIST)
+            .default_task_schedule_to_start_timeout_secs(300)
+            .default_task_schedule_to_close_timeout_secs(360)
+            .default_task_start_to_close_timeout_secs(300)
+            .default_task_heartbeat_timeout_secs(10)
+    }
+
+    fn run(&self, task: &ActivityTask, context: &ActivityContext<'_>) -> Result<String, ActivityFailure> {
+        let input = task.input.as_deref().unwrap_or_default();
+        let request: ProcessRequest = serde_json::from_str(input)
+            .map_err(|error| ActivityFailure::new("invalid request").details(format!("{error}: {input}")))?;
+        info!(
+            "processing attempt {} of activity {}",
+            request.attempt, task.activity_id
+        );
+
+        let deadline = Instant::now() + Duration::from_millis(request.sleep_ms);
+        while Instant::now() < deadline {
+            if context.is_cancel_requested() {
+                info!("activity {} canceled", task.activity_id);
+                return Err(ActivityFailure::new("canceled").details("cancellation was requested"));
+            }
+            thread::sleep(CANCEL_CHECK_INTERVAL.min(deadline.saturating_duration_since(Instant::now())));
+        }
+
+        if request.attempt <= request.fail_attempts {
+            return Err(ActivityFailure::new("planned failure").details(format!(
+                "attempt {} of the {} that the request asks to fail",
+                request.attempt, request.fail_attempts
+            )));
+        }
+        Ok(request.text.to_uppercase())
+    }
+}
+
 caravan_plugin::export_plugin! {
     name: "pipeline-activities",
     version: env!("CARGO_PKG_VERSION"),
-    activities: [Uppercase, Check],
+    activities: [Uppercase, Check, Process],
 }
 
 #[cfg(test)]
@@ -106,5 +178,42 @@ mod tests {
         let result = Check.run(&task("Check", "failure is a word"), &ActivityContext::new(&cancel));
 
         assert_eq!(result, Ok("failure is a word".to_owned()));
+    }
+
+    #[test]
+    fn process_fails_requested_attempts() {
+        let cancel = AtomicBool::new(false);
+        let request = |attempt: u32| format!(r#"{{"text": "hi", "attempt": {attempt}, "failAttempts": 2}}"#);
+
+        let first = Process.run(&task("Process", &request(1)), &ActivityContext::new(&cancel));
+        let second = Process.run(&task("Process", &request(2)), &ActivityContext::new(&cancel));
+        let third = Process.run(&task("Process", &request(3)), &ActivityContext::new(&cancel));
+
+        assert_eq!(first.unwrap_err().reason.as_deref(), Some("planned failure"));
+        assert_eq!(second.unwrap_err().reason.as_deref(), Some("planned failure"));
+        assert_eq!(third, Ok("HI".to_owned()));
+    }
+
+    #[test]
+    fn process_stops_when_canceled() {
+        let cancel = AtomicBool::new(true);
+
+        let result = Process.run(
+            &task("Process", r#"{"text": "hi", "sleepMs": 60000}"#),
+            &ActivityContext::new(&cancel),
+        );
+
+        assert_eq!(result.unwrap_err().reason.as_deref(), Some("canceled"));
+    }
+
+    #[test]
+    fn process_rejects_invalid_request() {
+        let cancel = AtomicBool::new(false);
+
+        let failure = Process
+            .run(&task("Process", "not json"), &ActivityContext::new(&cancel))
+            .unwrap_err();
+
+        assert_eq!(failure.reason.as_deref(), Some("invalid request"));
     }
 }
