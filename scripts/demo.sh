@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "building caravan and the demo plugin"
-cargo build --locked -p caravan -p caravan-demo
+# config/local.ini also loads the pipeline plugins, so they are built too.
+step "building caravan and the example plugins"
+cargo build --locked -p caravan -p caravan-demo -p caravan-pipeline -p caravan-pipeline-activities
 caravan=$PWD/target/debug/caravan
 
 work=$(mktemp -d)
@@ -32,7 +33,7 @@ done
 
 config=$work/caravan.ini
 sed -e "s|^listen = .*|listen = 127.0.0.1:$port|" \
-    -e "s|^path = .*|path = $PWD/target/debug/libcaravan_demo.so|" config/local.ini >"$config"
+    -e "s|%(here)s/\.\.|$PWD|" config/local.ini >"$config"
 
 wait_for_log() {
   for _ in $(seq 150); do
