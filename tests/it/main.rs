@@ -37,5 +37,6 @@ mod embedded;
 mod faults;
 mod history;
 mod paging;
+mod pipeline;
 mod plugin_failures;
 mod shutdown;

@@ -129,6 +129,20 @@ impl Swf {
             .expect("SignalWorkflowExecution");
     }
 
+    /// Requests cancellation of the execution, with `RequestCancelWorkflowExecution`.
+    pub fn request_cancel(&self, workflow_id: &str, run_id: &str) {
+        self.runtime
+            .block_on(
+                self.client
+                    .request_cancel_workflow_execution()
+                    .domain(&self.domain)
+                    .workflow_id(workflow_id)
+                    .run_id(run_id)
+                    .send(),
+            )
+            .expect("RequestCancelWorkflowExecution");
+    }
+
     /// Polls a decision task list until a task arrives and completes the task with `decisions`.
     pub fn decide(&self, task_list: &str, decisions: Vec<aws_sdk_swf::types::Decision>) {
         let list = aws_sdk_swf::types::TaskList::builder()
