@@ -334,3 +334,6 @@ caravan_plugin::export_plugin! {
     version: env!("CARGO_PKG_VERSION"),
     workflows: [Pipeline, PipelineChild],
 }
+
+#[cfg(test)]
+mod tests;
