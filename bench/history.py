@@ -3,7 +3,7 @@
 
 For each run, this script starts a fresh `caravan local` on a free loopback port, starts one
 execution of the benchmark plugin's `bench_signals` workflow and sends it signals until its
-history holds 24,990 events, with no decider running, so that one decision task waits. Then it
+history contains 24,990 events, with no decider running, so that one decision task waits. Then it
 starts `caravan run` with a decider for that task list. The daemon polls the task, fetches every
 history page (1,000 events each), folds the history with the toolkit's `WorkflowState`, and
 completes the execution, which the script checks.
