@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
 # Local endpoint benchmark, everything on loopback in one run:
+# - no-op activity tasks per second through one `caravan run` worker at concurrency 1 and 10,
+#   with its CPU time and peak memory (bench/worker.py);
+# - the daemon's decide time and peak memory for one 24,990-event history through the toolkit
+#   (bench/history.py);
 # - decision tasks per second with `caravan local` as the endpoint, for the caravan daemon and for
 #   the Python caravan 0.2.2 decider (bench/decider.py --local), with the endpoint's CPU time;
 # - API calls per second, the delay from a task becoming available to the waiting poll returning,
@@ -18,6 +22,17 @@ echo "== decision tasks per second, $executions executions per run"
   --plugin target/release/libcaravan_bench_plugin.so \
   --python .venv/bin/python \
   --n "$executions"
+
+echo "== activity tasks per second, $executions activity tasks per run"
+.venv/bin/python bench/worker.py --concurrency 1,10 \
+  --caravan target/release/caravan \
+  --plugin target/release/libcaravan_bench_plugin.so \
+  --n "$executions"
+
+echo "== one decision task on a 24,990-event history"
+.venv/bin/python bench/history.py --runs 2 \
+  --caravan target/release/caravan \
+  --plugin target/release/libcaravan_bench_plugin.so
 
 work=$(mktemp -d)
 endpoint=""

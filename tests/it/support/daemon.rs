@@ -44,6 +44,11 @@ impl Daemon {
         Daemon { child, log, exit: None }
     }
 
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Everything the daemon logged so far.
     pub fn log(&self) -> String {
         self.log.lock().expect("log").join("\n")

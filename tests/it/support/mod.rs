@@ -29,6 +29,7 @@ pub struct Plugins {
     pub complete: PathBuf,
     pub future_abi: PathBuf,
     pub no_descriptor: PathBuf,
+    pub bench: PathBuf,
 }
 
 /// Builds the plugin fixtures with cargo into their own target folder, so the build does not wait
@@ -47,6 +48,7 @@ pub fn plugins() -> &'static Plugins {
             "caravan-test-complete",
             "caravan-test-future-abi",
             "caravan-test-no-descriptor",
+            "caravan-bench-plugin",
         ];
 
         let mut command = Command::new(env!("CARGO"));
@@ -73,6 +75,7 @@ pub fn plugins() -> &'static Plugins {
             complete: library("caravan_test_complete"),
             future_abi: library("caravan_test_future_abi"),
             no_descriptor: library("caravan_test_no_descriptor"),
+            bench: library("caravan_bench_plugin"),
         }
     })
 }
