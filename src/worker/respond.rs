@@ -159,6 +159,29 @@ mod tests {
     }
 
     #[test]
+    fn failed_body_cuts_long_message_and_trace() {
+        let message: String = "Zahlung für Café fehlgeschlagen 💳❌ "
+            .chars()
+            .cycle()
+            .take(1_000)
+            .collect();
+        let trace: String = "  at pipeline::charge (paiement.rs:42) — échec 🔥\n"
+            .chars()
+            .cycle()
+            .take(100_000)
+            .collect();
+
+        let body = json(&failed_body("T", &message, Some(&trace)));
+        let sent_reason = body["reason"].as_str().unwrap();
+        let sent_details = body["details"].as_str().unwrap();
+
+        assert_eq!(sent_reason.chars().count(), MAX_REASON_CHARS);
+        assert!(message.starts_with(sent_reason));
+        assert_eq!(sent_details.chars().count(), MAX_DETAILS_CHARS);
+        assert!(trace.starts_with(sent_details));
+    }
+
+    #[test]
     fn failed_body_keeps_short_values() {
         let body = json(&failed_body("T", "bad", None));
 
