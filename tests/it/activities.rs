@@ -268,7 +268,8 @@ fn start_wait(swf: &Swf, workflow_id: &str, millis: u64) -> String {
 fn heartbeats_outlast_heartbeat_timeout() {
     let setup = setup();
 
-    let run_id = start_wait(&setup.swf, "relay-wait", 5000);
+    // Three times the 2-second heartbeat timeout.
+    let run_id = start_wait(&setup.swf, "relay-wait", 6000);
 
     let status = setup.swf.wait_closed("relay-wait", &run_id, WAIT);
     assert_eq!(status.as_deref(), Some("COMPLETED"), "{}", setup.daemon.log());
@@ -305,4 +306,32 @@ fn cancel_request_reaches_activity() {
         "{}",
         setup.daemon.log()
     );
+}
+
+#[test]
+fn terminated_execution_stops_activity() {
+    let setup = setup();
+    let run_id = start_wait(&setup.swf, "relay-terminated", 60_000);
+    assert!(
+        setup.daemon.wait_for_log("relay: wait started", WAIT),
+        "{}",
+        setup.daemon.log()
+    );
+
+    setup.swf.terminate("relay-terminated", &run_id);
+
+    // The worker heartbeats every second, so it learns of the termination within one interval;
+    // the wait here is only an upper bound against a hang.
+    assert!(
+        setup.daemon.wait_for_log(
+            "activity task no longer exists (it timed out or its execution closed); setting its cancellation flag",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        setup.daemon.log()
+    );
+    let status = setup.swf.wait_closed("relay-terminated", &run_id, WAIT);
+    assert_eq!(status.as_deref(), Some("TERMINATED"));
+    let history = setup.swf.history("relay-terminated", &run_id);
+    assert!(attributes(&history, "ActivityTaskCompleted").is_none(), "{history:#?}");
 }

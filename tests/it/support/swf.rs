@@ -143,6 +143,21 @@ impl Swf {
             .expect("RequestCancelWorkflowExecution");
     }
 
+    /// Terminates the execution, with `TerminateWorkflowExecution`.
+    pub fn terminate(&self, workflow_id: &str, run_id: &str) {
+        self.runtime
+            .block_on(
+                self.client
+                    .terminate_workflow_execution()
+                    .domain(&self.domain)
+                    .workflow_id(workflow_id)
+                    .run_id(run_id)
+                    .reason("terminated by the test")
+                    .send(),
+            )
+            .expect("TerminateWorkflowExecution");
+    }
+
     /// Polls a decision task list until a task arrives and completes the task with `decisions`.
     pub fn decide(&self, task_list: &str, decisions: Vec<aws_sdk_swf::types::Decision>) {
         let list = aws_sdk_swf::types::TaskList::builder()
