@@ -59,6 +59,8 @@ pub enum Command {
     Signal(SignalArgs),
     /// Terminate a workflow execution.
     Terminate(TerminateArgs),
+    /// Request the cancellation of a workflow execution; its decider decides how to close it.
+    Cancel(CancelArgs),
     /// List open (or closed) workflow executions.
     List(ListArgs),
     /// Print the history events of a workflow execution.
@@ -253,6 +255,21 @@ pub struct TerminateArgs {
     /// Overrides the execution's child policy for this termination.
     #[arg(long, value_enum)]
     pub child_policy: Option<ChildPolicyArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct CancelArgs {
+    /// Domain (default: `domain` in the config file's [caravan] section).
+    #[arg(short = 'd', long, value_parser = values::swf_name)]
+    pub domain: Option<String>,
+
+    /// Workflow id of the execution.
+    #[arg(short = 'i', long = "id", value_name = "WORKFLOW_ID", value_parser = values::swf_name)]
+    pub workflow_id: String,
+
+    /// Run id (default: the open run of the workflow id).
+    #[arg(long)]
+    pub run_id: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -13,7 +13,7 @@ use aws_sdk_swf::types::{
 use aws_smithy_types::DateTime;
 use serde_json::Value;
 
-use super::args::{DomainCommand, ListArgs, SignalArgs, StartArgs, TerminateArgs};
+use super::args::{CancelArgs, DomainCommand, ListArgs, SignalArgs, StartArgs, TerminateArgs};
 use super::output::{self, Table};
 use super::{Cli, Failure, OutputFormat};
 use crate::config::{self, Global};
@@ -231,6 +231,27 @@ pub async fn terminate(cli: &Cli, terminate: &TerminateArgs) -> Result<ExitCode,
         .map_err(|error| swf_failure("TerminateWorkflowExecution", error))?;
 
     output::print_message(cli.output, "Execution terminated.", raw_json(&raw))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Sends RequestCancelWorkflowExecution. SWF records WorkflowExecutionCancelRequested and schedules
+/// a decision task; the execution stays open until its decider closes it.
+pub async fn cancel(cli: &Cli, cancel: &CancelArgs) -> Result<ExitCode, Failure> {
+    let (client, domain) = client_and_domain(cli, cancel.domain.as_ref()).await?;
+
+    let raw = RawResponse::default();
+    client
+        .request_cancel_workflow_execution()
+        .domain(&domain)
+        .workflow_id(&cancel.workflow_id)
+        .set_run_id(cancel.run_id.clone())
+        .customize()
+        .interceptor(raw.clone())
+        .send()
+        .await
+        .map_err(|error| swf_failure("RequestCancelWorkflowExecution", error))?;
+
+    output::print_message(cli.output, "Cancellation requested.", raw_json(&raw))?;
     Ok(ExitCode::SUCCESS)
 }
 

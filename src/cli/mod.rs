@@ -108,6 +108,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Start(start_args) => commands::start(&cli, start_args).await,
         Command::Signal(signal_args) => commands::signal(&cli, signal_args).await,
         Command::Terminate(terminate_args) => commands::terminate(&cli, terminate_args).await,
+        Command::Cancel(cancel_args) => commands::cancel(&cli, cancel_args).await,
         Command::List(list_args) => commands::list(&cli, list_args).await,
         Command::History(history_args) => executions::history(&cli, history_args).await,
         Command::Describe(describe_args) => executions::describe(&cli, describe_args).await,

@@ -210,7 +210,10 @@ fn pipeline_cancel_stops_running_activity() {
         .wait_event("p-cancel", &run_id, "ActivityTaskStarted", WAIT)
         .expect("activity started");
 
-    setup.swf.request_cancel("p-cancel", &run_id);
+    let args = ["-c", &setup.config, "cancel", "-i", "p-cancel"];
+    let output = run_caravan(&caravan_bin(), &args, setup.folder.path(), &[]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Cancellation requested."));
 
     let status = setup.swf.wait_closed("p-cancel", &run_id, WAIT);
     assert_eq!(status.as_deref(), Some("CANCELED"), "{}", setup.daemon.log());
