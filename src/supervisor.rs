@@ -277,28 +277,8 @@ async fn register_one(
         )
         .set_default_lambda_role(registration.default_lambda_role.clone());
 
-    match request.send().await {
-        Ok(_) => {
-            tracing::info!(domain, name = %registration.name, version = %registration.version, "workflow type registered");
-            Ok(())
-        }
-        Err(error) if error.code() == Some("TypeAlreadyExistsFault") => {
-            tracing::info!(domain, name = %registration.name, version = %registration.version, "workflow type already registered");
-            Ok(())
-        }
-        Err(error) => {
-            let hint = (swf::classify(&error) == ErrorClass::UnknownResource)
-                .then(|| format!("register the domain first: caravan domain register -n {domain} --retention-days 7"));
-            Err(RegistrationError {
-                kind: "workflow",
-                domain: domain.to_string(),
-                name: registration.name.clone(),
-                version: registration.version.clone(),
-                message: swf::describe(&error),
-                hint,
-            })
-        }
-    }
+    let result = request.send().await;
+    registration_outcome(result, "workflow", domain, &registration.name, &registration.version)
 }
 
 /// Registers every activity type served, in each worker's domain. A type that exists already is fine.
@@ -344,23 +324,41 @@ async fn register_activity(
         .set_default_task_heartbeat_timeout(registration.default_task_heartbeat_timeout.clone())
         .set_default_task_priority(registration.default_task_priority.clone());
 
-    match request.send().await {
+    let result = request.send().await;
+    registration_outcome(result, "activity", domain, &registration.name, &registration.version)
+}
+
+/// Logs a type registration that succeeded or found the type registered already, and turns any
+/// other failure into a [`RegistrationError`], with a hint when the domain is missing.
+// The error is as large as what the async registration functions return, where it is built once.
+#[allow(clippy::result_large_err)]
+fn registration_outcome<O, E>(
+    result: Result<O, aws_sdk_swf::error::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>>,
+    kind: &'static str,
+    domain: &str,
+    name: &str,
+    version: &str,
+) -> Result<(), RegistrationError>
+where
+    E: aws_sdk_swf::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
         Ok(_) => {
-            tracing::info!(domain, name = %registration.name, version = %registration.version, "activity type registered");
+            tracing::info!(domain, name, version, "{kind} type registered");
             Ok(())
         }
         Err(error) if error.code() == Some("TypeAlreadyExistsFault") => {
-            tracing::info!(domain, name = %registration.name, version = %registration.version, "activity type already registered");
+            tracing::info!(domain, name, version, "{kind} type already registered");
             Ok(())
         }
         Err(error) => {
             let hint = (swf::classify(&error) == ErrorClass::UnknownResource)
                 .then(|| format!("register the domain first: caravan domain register -n {domain} --retention-days 7"));
             Err(RegistrationError {
-                kind: "activity",
+                kind,
                 domain: domain.to_string(),
-                name: registration.name.clone(),
-                version: registration.version.clone(),
+                name: name.to_string(),
+                version: version.to_string(),
                 message: swf::describe(&error),
                 hint,
             })
