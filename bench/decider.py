@@ -33,6 +33,18 @@ def free_port():
         return listener.getsockname()[1]
 
 
+def wait_for_port(port, what):
+    """Waits up to 30 s for something to listen on the loopback port, else exits naming `what`."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("%s did not start on port %d" % (what, port))
+
+
 def isolated_env(endpoint):
     """Dummy credentials and a loopback endpoint: nothing can reach AWS."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
@@ -73,14 +85,7 @@ class Moto:
         log = open(os.path.join(log_folder, "moto-%d.log" % self.port), "w")
         self.process = subprocess.Popen([moto_server, "-H", "127.0.0.1", "-p", str(self.port)],
                                         stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise SystemExit("moto did not start on port %d" % self.port)
+        wait_for_port(self.port, "moto")
 
     def stop(self):
         self.process.kill()
@@ -142,14 +147,7 @@ class LocalEndpoint:
         log = open(os.path.join(log_folder, "local-%d.log" % self.port), "w")
         self.process = subprocess.Popen([caravan, "local", config], stdout=log, stderr=subprocess.STDOUT,
                                         env=isolated_env(self.url))
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise SystemExit("caravan local did not start on port %d" % self.port)
+        wait_for_port(self.port, "caravan local")
 
     def stop(self):
         self.process.kill()
@@ -166,14 +164,7 @@ class KeepAliveProxy:
         log = open(os.path.join(log_folder, "proxy-%d.log" % self.port), "w")
         self.process = subprocess.Popen([sys.executable, script, str(self.port), str(upstream_port)],
                                         stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise SystemExit("the keep-alive proxy did not start on port %d" % self.port)
+        wait_for_port(self.port, "the keep-alive proxy")
 
     def stop(self):
         self.process.kill()
@@ -190,14 +181,7 @@ class CannedEndpoint:
         script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "canned_endpoint.py")
         self.process = subprocess.Popen([sys.executable, script, str(self.port), str(tasks)],
                                         stdout=open(self.output, "w"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise SystemExit("the canned endpoint did not start on port %d" % self.port)
+        wait_for_port(self.port, "the canned endpoint")
 
     def done(self):
         with open(self.output) as output:
