@@ -3,8 +3,9 @@
 //! `caravan run CONFIG.ini` loads plugins (cdylibs built with the `caravan-plugin` SDK), polls SWF for
 //! decision and activity tasks on the configured task lists, and responds with the plugins' decisions
 //! and activity results.
-//! The other subcommands register domains; start, signal, terminate, list and describe executions;
-//! print histories; replay a history through a plugin; and run the local SWF endpoint.
+//! The other subcommands register domains and start, signal, terminate, cancel, list and describe
+//! executions. They also print histories, replay a history through a plugin, and run the local SWF
+//! endpoint.
 //!
 //! # Layout
 //!

@@ -31,7 +31,7 @@ use crate::shared::{Shared, run_clock};
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// An oversized body is read and discarded up to this size, so that a client that is still sending
-/// receives the 413 response; a larger one is cut off by closing the connection.
+/// receives the 413 response. A larger one is cut off by closing the connection.
 const MAX_DRAINED_BYTES: usize = 16 * 1024 * 1024;
 
 /// Pause after a failed accept, so that running out of file descriptors does not spin the loop.

@@ -48,7 +48,7 @@ impl<'a> ActivityContext<'a> {
 
     /// Returns whether the host has requested that the activity stop early: SWF reported a
     /// cancellation request in the response to a heartbeat, or no longer has the task. An
-    /// activity that sees `true` should return soon with a failure, which the host then reports
+    /// activity that reads `true` should return soon with a failure, which the host then reports
     /// to SWF as a cancellation when SWF requested one.
     pub fn is_cancel_requested(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)

@@ -44,7 +44,7 @@ impl Daemon {
         Daemon { child, log, exit: None }
     }
 
-    /// The daemon's process id.
+    /// Returns the daemon's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -14,7 +14,7 @@ use crate::json::Obj;
 use crate::model::domain::{Domain, ResourceTag};
 use crate::model::values::{RegistrationStatus, parse_retention_days};
 
-/// Most domains per account, deprecated ones included.
+/// Maximum number of domains per account, deprecated ones included.
 const MAX_DOMAINS: usize = 100;
 
 /// Most tags on a domain.

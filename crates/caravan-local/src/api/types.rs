@@ -1,5 +1,5 @@
 //! The twelve type operations: Register, Deprecate, Undeprecate, Delete, Describe and List, for
-//! activity types and workflow types alike. [`TypeKind`] holds what differs between the two kinds.
+//! activity types and workflow types alike. [`TypeKind`] contains what differs between the two kinds.
 
 use std::collections::BTreeMap;
 
@@ -17,11 +17,11 @@ use crate::model::values::{RegistrationStatus, Timeout, timestamp_value};
 /// Most types of one kind in a domain, deprecated ones included.
 const MAX_TYPES_PER_KIND: usize = 10_000;
 
-/// What differs between activity types and workflow types.
+/// Differences between activity types and workflow types.
 pub(crate) trait TypeKind {
     type Defaults: Clone;
 
-    /// Request and response member that holds the type, such as `activityType`.
+    /// Request and response member that contains the type, such as `activityType`.
     const MEMBER: &'static str;
     /// Name of the type structure in messages, such as `ActivityType`.
     const LABEL: &'static str;

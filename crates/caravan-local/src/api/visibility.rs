@@ -16,7 +16,7 @@ use crate::json::Obj;
 use crate::model::execution::Execution;
 use crate::model::values::{CloseStatus, Millis};
 
-/// Which time of a run a time filter applies to.
+/// Time of a run that a time filter applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TimeField {
     Start,

@@ -18,7 +18,7 @@ use crate::model::values::Timeout;
 /// Most open (scheduled or started) activity tasks in one run.
 pub(crate) const MAX_OPEN_ACTIVITIES: usize = 1_000;
 
-/// How a worker ended a started activity task.
+/// Outcome a worker reported for a started activity task.
 pub(crate) enum ActivityOutcome {
     Completed {
         result: Option<String>,

@@ -2,7 +2,7 @@
 //!
 //! A deadline is only a reminder to look. When it fires, the handler checks that the task, timer or run
 //! it names is still in the state the deadline was set for, and otherwise does nothing. So nothing has to
-//! cancel a deadline when a task completes early; a stale entry stays in the map until its time and is
+//! cancel a deadline when a task completes early. A stale entry stays in the map until its time and is
 //! then dropped.
 
 use std::collections::BTreeMap;

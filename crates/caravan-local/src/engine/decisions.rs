@@ -51,7 +51,7 @@ impl State {
     /// Closes the run, unless events arrived that the decider has not seen.
     fn apply_closing_decision(&mut self, context: &DecisionContext, decision: Decision) {
         if context.unhandled_events {
-            self.refuse_closing_decision(context, &decision, UNHANDLED_DECISION);
+            self.reject_closing_decision(context, &decision, UNHANDLED_DECISION);
             return;
         }
 
@@ -92,7 +92,7 @@ impl State {
         }
     }
 
-    fn refuse_closing_decision(&mut self, context: &DecisionContext, decision: &Decision, cause: &str) {
+    fn reject_closing_decision(&mut self, context: &DecisionContext, decision: &Decision, cause: &str) {
         let event_type = match decision {
             Decision::CompleteWorkflowExecution { .. } => EventType::CompleteWorkflowExecutionFailed,
             Decision::FailWorkflowExecution { .. } => EventType::FailWorkflowExecutionFailed,
@@ -127,7 +127,7 @@ impl State {
                     TypeProblem::Missing => "WORKFLOW_TYPE_DOES_NOT_EXIST",
                     TypeProblem::Deprecated => "WORKFLOW_TYPE_DEPRECATED",
                 };
-                self.refuse_closing_decision(context, &Decision::ContinueAsNewWorkflowExecution(continuation), cause);
+                self.reject_closing_decision(context, &Decision::ContinueAsNewWorkflowExecution(continuation), cause);
                 return;
             }
         };
@@ -135,7 +135,7 @@ impl State {
             Ok(config) => config,
             Err(missing) => {
                 let cause = missing.decision_cause();
-                self.refuse_closing_decision(context, &Decision::ContinueAsNewWorkflowExecution(continuation), cause);
+                self.reject_closing_decision(context, &Decision::ContinueAsNewWorkflowExecution(continuation), cause);
                 return;
             }
         };

@@ -20,7 +20,7 @@ pub(crate) const MAX_HISTORY_EVENTS: usize = 25_000;
 /// Most open runs in one domain, children included.
 pub(crate) const MAX_OPEN_RUNS_PER_DOMAIN: usize = 100_000;
 
-/// Why a workflow type cannot start a run.
+/// Reason a workflow type cannot start a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TypeProblem {
     Missing,
@@ -40,7 +40,7 @@ pub(crate) struct NewRun {
     pub(crate) continued_from: Option<String>,
 }
 
-/// How a run closes, with what its closing event records. Continue-as-new has its own path.
+/// Closing of a run, with what its closing event records. Continue-as-new has its own path.
 pub(crate) enum Closing {
     Completed {
         result: Option<String>,
@@ -131,7 +131,7 @@ impl Closing {
         }
     }
 
-    /// Returns the event that tells the parent how its child closed, without the members that name
+    /// Returns the event that reports to the parent how its child closed, without the members that name
     /// the child.
     fn parent_event(&self) -> (EventType, Obj) {
         match self {

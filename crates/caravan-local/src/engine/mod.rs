@@ -1,7 +1,7 @@
 //! The workflow engine: every domain, execution and task in one `State`, and the rules that change it.
 //!
 //! All methods are synchronous and run under the endpoint's single lock. Each request or clock tick
-//! calls [`State::begin`] first, which fires the deadlines that are due, so a request never sees work
+//! calls [`State::begin`] first, which fires the deadlines that are due, so a request never finds work
 //! that should already have timed out, and [`State::finish`] last, which enforces the history limit.
 
 pub(crate) mod activities;
@@ -31,7 +31,7 @@ use crate::model::events::EventType;
 use crate::model::execution::{ExecId, Execution};
 use crate::model::values::Millis;
 
-/// What a task token stands for.
+/// Target of a task token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TaskRef {
     Decision(ExecId),

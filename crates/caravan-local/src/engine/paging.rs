@@ -25,7 +25,7 @@ const MAX_CURSORS: usize = 100_000;
 /// Largest page, and the page size when a request gives none (or 0).
 pub(crate) const MAX_PAGE_SIZE: usize = 1_000;
 
-/// Where the next page starts.
+/// Start of the next page.
 #[derive(Clone, Debug)]
 pub(crate) enum Position {
     /// After this domain name.

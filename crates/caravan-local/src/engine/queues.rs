@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 
 use crate::model::execution::{ExecId, QueuePosition};
 
-/// Most pollers that may wait on one task list at a time, as in SWF.
+/// Maximum number of pollers that may wait on one task list at a time, as in SWF.
 pub(crate) const MAX_IDLE_POLLERS: usize = 1_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
