@@ -10,8 +10,9 @@ use anyhow::Context;
 use super::args::DeciderArgs;
 use super::{Cli, EXIT_FORCED_STOP, EXIT_SOFTWARE, Failure};
 use crate::config::{self, Config, ConfigError};
+use crate::plugin::LoadedPlugin;
 use crate::signals::Intent;
-use crate::supervisor::{self, Prepared, Stopped};
+use crate::supervisor::{self, Prepared, ReloadErrors, Reloaded, Stopped};
 use crate::{identity, local, signals, swf};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -89,12 +90,21 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
 
     let identity = identity::worker_identity(config.global.identity.as_deref());
     let shutdown_timeout = Duration::from_secs(config.global.shutdown_timeout_secs);
+    let reloader = Arc::new(Reloader {
+        started_with: config,
+        sdk_config: started.sdk_config,
+    });
+    let reload: supervisor::ReloadFn = Box::new(move |loaded| {
+        let reloader = reloader.clone();
+        Box::pin(async move { reloader.reload(loaded).await })
+    });
     let stopped = supervisor::run(
         Arc::new(started.client),
         identity,
         started.prepared,
         shutdown_timeout,
         intents,
+        reload,
         || {
             if let Some(endpoint) = &embedded {
                 endpoint.release_polls();
@@ -139,6 +149,8 @@ pub async fn run_local(config_file: Option<&Path>) -> Result<ExitCode, Failure> 
 struct Started {
     client: swf::DirectClient,
     prepared: Prepared,
+    /// The SDK's settings, for the type registrations of a reload.
+    sdk_config: aws_config::SdkConfig,
 }
 
 /// Loads and checks the plugins, checks the endpoint, region and credentials, and registers
@@ -146,7 +158,7 @@ struct Started {
 /// Loads and checks every plugin of the config's deciders and workers.
 async fn load_plugins(config: &Config) -> Result<Prepared, Failure> {
     let plugins_config = config.clone();
-    tokio::task::spawn_blocking(move || supervisor::prepare(&plugins_config))
+    tokio::task::spawn_blocking(move || supervisor::prepare(&plugins_config, &[]))
         .await
         .context("loading the plugins failed")?
         .map_err(Failure::Config)
@@ -167,34 +179,119 @@ async fn start(config: &Config, prepared: Prepared) -> Result<Started, Failure> 
         .await
         .map_err(|error| Failure::Runtime(anyhow::anyhow!("{error}")))?;
 
+    register(config, &sdk_config, &prepared)
+        .await
+        .map_err(|message| Failure::Runtime(anyhow::anyhow!("{message}")))?;
+
+    Ok(Started {
+        client,
+        prepared,
+        sdk_config,
+    })
+}
+
+/// Registers the domains in an embedded local endpoint, and the workflow and activity types when
+/// the config asks for it. Returns the error as the operator should read it, hint included.
+async fn register(config: &Config, sdk_config: &aws_config::SdkConfig, prepared: &Prepared) -> Result<(), String> {
+    let sdk_client = swf::Client::new(sdk_config);
+
     if config.global.uses_local_endpoint() {
-        let sdk_client = swf::Client::new(&sdk_config);
-        supervisor::register_local_domains(&sdk_client, &prepared)
+        supervisor::register_local_domains(&sdk_client, prepared)
             .await
-            .map_err(|error| {
-                Failure::Runtime(anyhow::anyhow!(
-                    "cannot register domain {}: {}",
-                    error.domain,
-                    error.message
-                ))
-            })?;
+            .map_err(|error| format!("cannot register domain {}: {}", error.domain, error.message))?;
     }
 
     if config.global.register_types {
-        let sdk_client = swf::Client::new(&sdk_config);
         let registered = match supervisor::register_workflow_types(&sdk_client, &prepared.deciders).await {
             Ok(()) => supervisor::register_activity_types(&sdk_client, &prepared.workers).await,
             Err(error) => Err(error),
         };
-        registered.map_err(|error| {
-            Failure::Runtime(match &error.hint {
-                Some(hint) => anyhow::anyhow!("{error}\n  hint: {hint}"),
-                None => anyhow::Error::new(error),
-            })
+        registered.map_err(|error| match &error.hint {
+            Some(hint) => format!("{error}\n  hint: {hint}"),
+            None => error.to_string(),
         })?;
     }
+    Ok(())
+}
 
-    Ok(Started { client, prepared })
+/// Reads the config again on a reload request. A config from a file is read from the file again;
+/// one built from `caravan decider`'s flags stays as it is, and only its plugins are loaded again.
+struct Reloader {
+    started_with: Config,
+    sdk_config: aws_config::SdkConfig,
+}
+
+impl Reloader {
+    async fn reload(&self, loaded: Vec<Arc<LoadedPlugin>>) -> Result<Reloaded, ReloadErrors> {
+        let config = match &self.started_with.path {
+            Some(path) => config::load(path).map_err(|errors| to_messages(&errors.0))?,
+            None => self.started_with.clone(),
+        };
+        self.check_unchanged_settings(&config)?;
+        if config.deciders.is_empty() && config.workers.is_empty() {
+            return Err(vec![format!(
+                "{} has no [decider:NAME] or [worker:NAME] section left",
+                config_name(&config)
+            )]);
+        }
+
+        let prepared = {
+            let config = config.clone();
+            tokio::task::spawn_blocking(move || supervisor::prepare(&config, &loaded))
+                .await
+                .map_err(|error| vec![format!("loading the plugins failed: {error}")])?
+                .map_err(|errors| to_messages(&errors))?
+        };
+        register(&config, &self.sdk_config, &prepared)
+            .await
+            .map_err(|message| vec![message])?;
+
+        Ok(Reloaded {
+            prepared,
+            shutdown_timeout: Duration::from_secs(config.global.shutdown_timeout_secs),
+        })
+    }
+
+    /// Rejects a config that changes what the daemon connected to or how it named itself at
+    /// start-up: the pollers share one client, so such a change needs a restart.
+    fn check_unchanged_settings(&self, config: &Config) -> Result<(), ReloadErrors> {
+        let before = &self.started_with.global;
+        let after = &config.global;
+        let mut changed = Vec::new();
+        if before.endpoint_url != after.endpoint_url {
+            changed.push("endpoint_url");
+        }
+        if before.region != after.region {
+            changed.push("region");
+        }
+        if before.profile != after.profile {
+            changed.push("profile");
+        }
+        if before.identity != after.identity {
+            changed.push("identity");
+        }
+        if before.uses_local_endpoint() && before.local != after.local {
+            changed.push("the [local] or [lambda:NAME] sections");
+        }
+
+        if changed.is_empty() {
+            return Ok(());
+        }
+        Err(changed
+            .into_iter()
+            .map(|setting| {
+                format!(
+                    "{}: {setting} changed; the daemon applies it only when it starts\n  hint: restart caravan \
+                     (systemctl restart caravan), or undo the change to reload the rest",
+                    config_name(config)
+                )
+            })
+            .collect())
+    }
+}
+
+fn to_messages(errors: &[ConfigError]) -> ReloadErrors {
+    errors.iter().map(ToString::to_string).collect()
 }
 
 /// Waits for a stop request. A reload request is logged with `reload_message` and ignored.

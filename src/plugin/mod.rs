@@ -18,6 +18,7 @@ mod host;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use caravan_plugin::abi::{self, AbiHeader, Buffer, PluginV1, PluginV1Activities};
@@ -30,6 +31,8 @@ pub struct LoadedPlugin {
     descriptor: &'static PluginV1,
     /// `None` for a plugin built for ABI 1.0, which has no activities.
     run_activity: Option<RunActivityFn>,
+    /// SHA-256 of the file's bytes as loaded, which tells a replaced file from an unchanged one.
+    digest: [u8; 32],
 }
 
 type RunActivityFn = unsafe extern "C" fn(*const u8, usize, *const AtomicBool, *mut Buffer) -> u32;
@@ -111,7 +114,29 @@ pub enum CallError {
 impl LoadedPlugin {
     /// Loads the plugin at `path`, checks its ABI and reads its manifest.
     pub fn load(path: &Path) -> Result<LoadedPlugin, LoadError> {
-        let library = open_private_copy(path)?;
+        let bytes = read_plugin_file(path)?;
+        Self::from_bytes(path, &bytes)
+    }
+
+    /// Loads the plugin at `path` like [`LoadedPlugin::load`], unless one of `loaded` came from a
+    /// file with the same bytes and the same path: that one is returned instead. A reload then
+    /// loads only the plugins whose files changed, because a loaded library is never unloaded.
+    pub fn load_reusing(path: &Path, loaded: &[Arc<LoadedPlugin>]) -> Result<Arc<LoadedPlugin>, LoadError> {
+        let bytes = read_plugin_file(path)?;
+
+        let digest = sha256(&bytes);
+        let same = loaded
+            .iter()
+            .find(|plugin| plugin.digest == digest && plugin.path == path);
+        if let Some(plugin) = same {
+            return Ok(plugin.clone());
+        }
+
+        Self::from_bytes(path, &bytes).map(Arc::new)
+    }
+
+    fn from_bytes(path: &Path, bytes: &[u8]) -> Result<LoadedPlugin, LoadError> {
+        let library = open_private_copy(path, bytes)?;
         let (descriptor, run_activity) = read_descriptor(&library, path)?;
 
         // The library stays mapped for the life of the process, so the descriptor stays valid.
@@ -156,7 +181,13 @@ impl LoadedPlugin {
             manifest,
             descriptor,
             run_activity,
+            digest: sha256(bytes),
         })
+    }
+
+    /// Returns the SHA-256 of the file's bytes as loaded, in hexadecimal.
+    pub fn digest_hex(&self) -> String {
+        self.digest.iter().map(|byte| format!("{byte:02x}")).collect()
     }
 
     pub fn path(&self) -> &Path {
@@ -203,10 +234,14 @@ impl LoadedPlugin {
 /// exhaust memory. Real plugins are a few megabytes.
 const MAX_PLUGIN_BYTES: u64 = 512 * 1024 * 1024;
 
-/// Reads the file, checks that it is a complete ELF shared library, and opens an in-memory copy.
-fn open_private_copy(path: &Path) -> Result<libloading::Library, LoadError> {
-    let bytes = read_plugin_file(path)?;
-    check_elf(&bytes).map_err(|message| LoadError::Invalid {
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
+/// Checks that the file's bytes are a complete ELF shared library, and opens an in-memory copy.
+fn open_private_copy(path: &Path, bytes: &[u8]) -> Result<libloading::Library, LoadError> {
+    check_elf(bytes).map_err(|message| LoadError::Invalid {
         path: path.to_path_buf(),
         message,
     })?;
@@ -218,7 +253,7 @@ fn open_private_copy(path: &Path) -> Result<libloading::Library, LoadError> {
     let memfd = rustix::fs::memfd_create("caravan-plugin", rustix::fs::MemfdFlags::CLOEXEC)
         .map_err(|errno| copy_error(errno.into()))?;
     let mut file = std::fs::File::from(memfd);
-    std::io::Write::write_all(&mut file, &bytes).map_err(copy_error)?;
+    std::io::Write::write_all(&mut file, bytes).map_err(copy_error)?;
     let copy_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
 
     // SAFETY: loading a library runs its initialisers. caravan only loads files an operator

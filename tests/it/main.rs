@@ -40,4 +40,5 @@ mod memory;
 mod paging;
 mod pipeline;
 mod plugin_failures;
+mod reload;
 mod shutdown;

@@ -30,6 +30,8 @@ pub struct Plugins {
     pub future_abi: PathBuf,
     pub no_descriptor: PathBuf,
     pub bench: PathBuf,
+    pub versioned_1: PathBuf,
+    pub versioned_2: PathBuf,
 }
 
 /// Builds the plugin fixtures with cargo into their own target folder, so the build does not wait
@@ -49,6 +51,8 @@ pub fn plugins() -> &'static Plugins {
             "caravan-test-future-abi",
             "caravan-test-no-descriptor",
             "caravan-bench-plugin",
+            "caravan-test-versioned-1",
+            "caravan-test-versioned-2",
         ];
 
         let mut command = Command::new(env!("CARGO"));
@@ -76,6 +80,8 @@ pub fn plugins() -> &'static Plugins {
             future_abi: library("caravan_test_future_abi"),
             no_descriptor: library("caravan_test_no_descriptor"),
             bench: library("caravan_bench_plugin"),
+            versioned_1: library("caravan_test_versioned_1"),
+            versioned_2: library("caravan_test_versioned_2"),
         }
     })
 }

@@ -115,6 +115,32 @@ impl Swf {
         output.run_id().expect("run id").to_string()
     }
 
+    /// Starts an execution on `task_list` instead of the type's default, and returns its run id.
+    pub fn start_on(&self, workflow_id: &str, name: &str, version: &str, task_list: &str) -> String {
+        let workflow_type = WorkflowType::builder()
+            .name(name)
+            .version(version)
+            .build()
+            .expect("type");
+        let task_list = aws_sdk_swf::types::TaskList::builder()
+            .name(task_list)
+            .build()
+            .expect("task list");
+        let output = self
+            .runtime
+            .block_on(
+                self.client
+                    .start_workflow_execution()
+                    .domain(&self.domain)
+                    .workflow_id(workflow_id)
+                    .workflow_type(workflow_type)
+                    .task_list(task_list)
+                    .send(),
+            )
+            .expect("StartWorkflowExecution");
+        output.run_id().expect("run id").to_string()
+    }
+
     pub fn signal(&self, workflow_id: &str, signal: &str, input: &str) {
         self.runtime
             .block_on(
