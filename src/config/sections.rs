@@ -8,8 +8,8 @@ use super::ini::{Document, Section};
 use super::values::{self, Invalid, closest, describe_key};
 use super::{
     CONCURRENCY_RANGE, Config, DeciderSection, FAULT_LATENCY_MS_RANGE, FAULT_SHARE_RANGE, FailedDecisionPolicy, Global,
-    LOCAL_ENDPOINT, LocalFaults, LocalSettings, POLL_WINDOW_SECS_RANGE, POLLERS_RANGE, PluginPermissions, PluginSection,
-    SHUTDOWN_TIMEOUT_SECS_RANGE, WorkerSection,
+    LOCAL_ENDPOINT, LocalFaults, LocalSettings, POLL_WINDOW_SECS_RANGE, POLLERS_RANGE, PluginPermissions,
+    PluginSection, SHUTDOWN_TIMEOUT_SECS_RANGE, WorkerSection,
 };
 
 pub const GLOBAL_SECTION: &str = "caravan";
@@ -660,8 +660,9 @@ fn parse_policy(text: &str) -> Result<FailedDecisionPolicy, Invalid> {
 
 fn parse_plugin_permissions(text: &str) -> Result<PluginPermissions, Invalid> {
     text.parse::<PluginPermissions>().map_err(|_| {
-        Invalid::new("expected 'strict' or 'relaxed'")
-            .with_hint("use 'relaxed' only on development machines: it loads plugin files that other users could change")
+        Invalid::new("expected 'strict' or 'relaxed'").with_hint(
+            "use 'relaxed' only on development machines: it loads plugin files that other users could change",
+        )
     })
 }
 
