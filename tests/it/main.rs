@@ -30,14 +30,17 @@ mod support;
 
 mod activities;
 mod bad_input;
+mod check;
 mod cli;
 mod clients;
 mod demo;
 mod embedded;
+mod exit_codes;
 mod faults;
 mod history;
 mod memory;
 mod paging;
+mod permissions;
 mod pipeline;
 mod plugin_failures;
 mod shutdown;
