@@ -44,3 +44,4 @@ mod permissions;
 mod pipeline;
 mod plugin_failures;
 mod shutdown;
+mod unit_file;
