@@ -5,7 +5,7 @@
 //! way are owned by root or by caravan's effective user. Neither the file nor a folder may be
 //! writable by its group or by others. The path is resolved one component at a time, as the kernel
 //! resolves it, so the folders that a symlink leads through are checked too, and so is the owner of
-//! each symlink: whoever owns a symlink can replace it. Symlinks have no mode of their own to
+//! each symlink, because the owner of a symlink can replace it. Symlinks have no mode of their own to
 //! check.
 //!
 //! A folder with the sticky bit, such as `/tmp`, is accepted even when others can write to it.
@@ -292,5 +292,97 @@ impl fmt::Display for PermissionProblem {
                 "{what}changed while caravan was loading it: the path now leads to another file; start again once it is in place"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+
+    use super::*;
+
+    /// Creates a temporary folder at mode 0755 with a file `lib.so` at mode 0644.
+    fn safe_folder() -> (tempfile::TempDir, PathBuf) {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        std::fs::set_permissions(folder.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let file = folder.path().join("lib.so");
+        std::fs::write(&file, b"plugin").expect("write");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        (folder, file)
+    }
+
+    fn walk(path: &Path, file: &Path) -> Result<PathReport, WalkError> {
+        let opened = std::fs::metadata(file).expect("metadata");
+        check_path(path, &opened, effective_uid())
+    }
+
+    #[test]
+    fn parent_folder_after_symlink_is_physical() {
+        let (folder, file) = safe_folder();
+        let nested = folder.path().join("a/b");
+        std::fs::create_dir_all(&nested).expect("create folders");
+        for path in [folder.path().join("a"), nested.clone()] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        // `link/..` is the physical parent of a/b, which is a, not the folder of the link.
+        symlink(&nested, folder.path().join("link")).expect("symlink");
+        std::fs::rename(&file, folder.path().join("a/lib.so")).expect("move");
+        let real = folder.path().join("a/lib.so");
+
+        let report = walk(&folder.path().join("link/../lib.so"), &real).expect("walk");
+
+        assert_eq!(report.real_path, real);
+        assert_eq!(report.problems, []);
+    }
+
+    #[test]
+    fn symlink_loop_is_an_error() {
+        let (folder, file) = safe_folder();
+        symlink("loop-b", folder.path().join("loop-a")).expect("symlink");
+        symlink("loop-a", folder.path().join("loop-b")).expect("symlink");
+
+        let error = walk(&folder.path().join("loop-a"), &file).err().expect("an error");
+
+        assert!(matches!(error, WalkError::TooManySymlinks), "{error}");
+    }
+
+    #[test]
+    fn other_file_at_path_is_replaced() {
+        let (folder, file) = safe_folder();
+        let opened = std::fs::metadata(&file).expect("metadata");
+        std::fs::rename(&file, folder.path().join("old.so")).expect("move");
+        std::fs::write(&file, b"other").expect("write");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+
+        let report = check_path(&file, &opened, effective_uid()).expect("walk");
+
+        assert_eq!(report.problems.len(), 1);
+        assert_eq!(report.problems[0].reason, Reason::Replaced);
+    }
+
+    #[test]
+    fn sticky_writable_folder_passes() {
+        let (folder, file) = safe_folder();
+        std::fs::set_permissions(folder.path(), std::fs::Permissions::from_mode(0o1777)).expect("chmod");
+
+        let report = walk(&file, &file).expect("walk");
+
+        assert_eq!(report.problems, []);
+    }
+
+    #[test]
+    fn relative_path_starts_at_working_folder() {
+        let (_folder, file) = safe_folder();
+        let working = std::env::current_dir().expect("working folder");
+        let relative: PathBuf = working
+            .components()
+            .skip(1)
+            .map(|_| Component::ParentDir.as_os_str())
+            .collect::<PathBuf>()
+            .join(file.strip_prefix("/").expect("absolute"));
+
+        let report = walk(&relative, &file).expect("walk");
+
+        assert_eq!(report.real_path, file);
     }
 }
