@@ -6,7 +6,7 @@
 //! - 1: a failed SWF call or another run-time failure.
 //! - 64: invalid command-line usage.
 //! - 70: an internal error, such as a poll loop that ended on its own.
-//! - 78: an invalid config file or plugin.
+//! - 78: an invalid config file or plugin, including a plugin rejected for its file permissions.
 //! - 130: a second stop signal during a graceful stop.
 
 mod args;
@@ -43,7 +43,8 @@ pub enum Failure {
     Config(Vec<ConfigError>),
     /// Problems that `caravan check` found in a config file or its plugins.
     Check(Vec<ConfigError>),
-    /// A plugin that cannot be loaded outside the daemon, such as by `caravan replay`.
+    /// A plugin that cannot be loaded outside the daemon, such as by `caravan replay` or
+    /// `caravan plugin inspect`.
     Plugin(String),
     Runtime(anyhow::Error),
 }
