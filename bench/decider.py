@@ -195,7 +195,7 @@ class CannedEndpoint:
 def run_caravan(args, moto, client, domain, variant, folder):
     config = os.path.join(folder, "bench-%s.ini" % variant)
     with open(config, "w") as out:
-        out.write("[caravan]\nendpoint_url = %s\nregion = us-east-1\nshutdown_timeout_secs = 5\n\n"
+        out.write("[caravan]\nendpoint_url = %s\nregion = us-east-1\nshutdown_timeout_secs = 5\nplugin_permissions = relaxed\n\n"
                   "[plugin:bench]\npath = %s\n\n"
                   "[decider:bench]\ndomain = %s\ntask_list = %s\nplugins = bench\npollers = %d\n"
                   % (moto.decider_url, args.plugin, domain, TASK_LIST, args.current_pollers))

@@ -81,7 +81,7 @@ def measure(args, run, folder):
 
         config = os.path.join(folder, "history-%d.ini" % run)
         with open(config, "w") as out:
-            out.write("[caravan]\nendpoint_url = %s\nregion = us-east-1\nshutdown_timeout_secs = 5\n\n"
+            out.write("[caravan]\nendpoint_url = %s\nregion = us-east-1\nshutdown_timeout_secs = 5\nplugin_permissions = relaxed\n\n"
                       "[plugin:bench]\npath = %s\n\n"
                       "[decider:bench]\ndomain = %s\ntask_list = %s\nplugins = bench\n"
                       % (endpoint.url, args.plugin, domain, TASK_LIST))

@@ -36,7 +36,7 @@ def start_daemon(args, endpoint, folder, name, section):
     it is ready."""
     config = os.path.join(folder, "%s.ini" % name)
     with open(config, "w") as out:
-        out.write("[caravan]\nendpoint_url = %s\nregion = us-east-1\nshutdown_timeout_secs = 5\n"
+        out.write("[caravan]\nendpoint_url = %s\nregion = us-east-1\nshutdown_timeout_secs = 5\nplugin_permissions = relaxed\n"
                   "register_types = true\n\n[plugin:bench]\npath = %s\n\n%s"
                   % (endpoint.url, args.plugin, section))
     log_path = os.path.join(folder, "%s.log" % name)

@@ -69,6 +69,31 @@ pub enum Command {
     Describe(DescribeArgs),
     /// Run a plugin's decider over a saved history and print the decisions it makes, without SWF.
     Replay(ReplayArgs),
+    /// Check a config file and load its plugins as `caravan run` would, without contacting any endpoint.
+    Check(CheckArgs),
+    /// Look at a plugin file.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The INI config file to check.
+    #[arg(value_name = "CONFIG")]
+    pub config_file: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Print a plugin's name, version, ABI and SDK versions, and its workflow and activity types with their registration defaults.
+    Inspect(PluginInspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PluginInspectArgs {
+    /// Plugin file (cdylib).
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -6,14 +6,16 @@
 //! - 1: a failed SWF call or another run-time failure.
 //! - 64: invalid command-line usage.
 //! - 70: an internal error, such as a poll loop that ended on its own.
-//! - 78: an invalid config file or plugin.
+//! - 78: an invalid config file or plugin, including a plugin rejected for its file permissions.
 //! - 130: a second stop signal during a graceful stop.
 
 mod args;
+mod check;
 mod commands;
 mod executions;
 mod logging;
 mod output;
+mod plugin;
 mod replay;
 mod run;
 mod summary;
@@ -39,7 +41,10 @@ pub const EXIT_FORCED_STOP: u8 = 130;
 pub enum Failure {
     Usage(String),
     Config(Vec<ConfigError>),
-    /// A plugin that cannot be loaded outside the daemon, such as by `caravan replay`.
+    /// Problems that `caravan check` found in a config file or its plugins.
+    Check(Vec<ConfigError>),
+    /// A plugin that cannot be loaded outside the daemon, such as by `caravan replay` or
+    /// `caravan plugin inspect`.
     Plugin(String),
     Runtime(anyhow::Error),
 }
@@ -113,6 +118,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::History(history_args) => executions::history(&cli, history_args).await,
         Command::Describe(describe_args) => executions::describe(&cli, describe_args).await,
         Command::Replay(replay_args) => replay::replay(&cli, replay_args),
+        Command::Check(check_args) => check::check(&cli, check_args),
+        Command::Plugin(args::PluginCommand::Inspect(inspect_args)) => plugin::inspect(&cli, inspect_args),
     }
 }
 
@@ -136,6 +143,15 @@ fn report_failure(failure: Failure) -> ExitCode {
             let count = errors.len();
             let problems = if count == 1 { "problem" } else { "problems" };
             eprintln!("caravan: {count} config {problems}; nothing was started");
+            ExitCode::from(EXIT_CONFIG)
+        }
+        Failure::Check(errors) => {
+            for error in &errors {
+                eprintln!("error: {error}");
+            }
+            let count = errors.len();
+            let problems = if count == 1 { "problem" } else { "problems" };
+            eprintln!("caravan check: {count} {problems} found");
             ExitCode::from(EXIT_CONFIG)
         }
         Failure::Plugin(message) => {

@@ -38,13 +38,25 @@ pub fn print_table(format: OutputFormat, table: Table, json: Value) -> Result<()
     } else if table.rows == 0 {
         print_line("No results.")
     } else {
+        print_line(&table.render())
+    }
+}
+
+impl Table {
+    /// Returns true when no row was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Formats the header and rows as aligned columns.
+    pub fn render(&self) -> String {
         // comfy-table pads the first and last column with a space; the columns are what matters.
-        let text = table.inner.trim_fmt();
+        let text = self.inner.trim_fmt();
         let trimmed: Vec<&str> = text
             .lines()
             .map(|line| line.strip_prefix(' ').unwrap_or(line))
             .collect();
-        print_line(&trimmed.join("\n"))
+        trimmed.join("\n")
     }
 }
 

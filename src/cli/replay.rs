@@ -28,7 +28,7 @@ const PLACEHOLDER_ID: &str = "replay";
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 
 pub fn replay(cli: &Cli, args: &ReplayArgs) -> Result<ExitCode, Failure> {
-    let plugin = LoadedPlugin::load(&args.plugin).map_err(|error| Failure::Plugin(error.to_string()))?;
+    let plugin = super::plugin::load_for_author(&args.plugin)?;
 
     let file = &args.history_file;
     let task = read_task(file, args).map_err(|error| match error {

@@ -49,16 +49,7 @@ pub async fn run_decider(cli: &Cli, decider: &DeciderArgs) -> Result<ExitCode, F
 
 /// Loads the plugins, registers workflow types when asked, and runs the pollers.
 async fn serve(config: Config) -> Result<ExitCode, Failure> {
-    if config.deciders.is_empty() && config.workers.is_empty() {
-        return Err(Failure::Config(vec![ConfigError {
-            location: None,
-            message: format!(
-                "{} has no [decider:NAME] or [worker:NAME] section, so there is nothing to run",
-                config_name(&config)
-            ),
-            hint: Some("add a [decider:NAME] or [worker:NAME] section with domain, task_list and plugins".to_string()),
-        }]));
-    }
+    check_runnable(&config).map_err(|error| Failure::Config(vec![error]))?;
 
     // Signals are handled from the first moment, so that a stop request during a slow start-up (an
     // endpoint that never responds, say) ends the process cleanly.
@@ -117,6 +108,21 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
         Stopped::Drained | Stopped::DeadlineReached => ExitCode::SUCCESS,
         Stopped::Forced => ExitCode::from(EXIT_FORCED_STOP),
         Stopped::PollerFailed => ExitCode::from(EXIT_SOFTWARE),
+    })
+}
+
+/// Checks that the config has a decider or worker to run.
+pub(super) fn check_runnable(config: &Config) -> Result<(), ConfigError> {
+    if !config.deciders.is_empty() || !config.workers.is_empty() {
+        return Ok(());
+    }
+    Err(ConfigError {
+        location: None,
+        message: format!(
+            "{} has no [decider:NAME] or [worker:NAME] section, so there is nothing to run",
+            config_name(config)
+        ),
+        hint: Some("add a [decider:NAME] or [worker:NAME] section with domain, task_list and plugins".to_string()),
     })
 }
 

@@ -52,6 +52,7 @@
 //! | `shutdown_timeout_secs` | `75` | Maximum time in seconds, from 1 to 3600, that a graceful stop (SIGTERM or SIGINT) waits for the pollers to finish. The default leaves room for a long poll, which SWF keeps open for up to 60 seconds. Keep it below systemd's `TimeoutStopSec` (90 seconds by default), or systemd kills caravan first. |
 //! | `register_types` | `false` | Whether to register the plugins' workflow types with SWF at start-up. |
 //! | `domain` | none | Domain that the command-line tools use when none is given on the command line. |
+//! | `plugin_permissions` | `strict` | How `caravan run`, `caravan decider` and `caravan check` treat a plugin file that someone other than root or caravan's own user could change. `strict` rejects it (exit 78). `relaxed` logs a warning for each problem and loads the plugin anyway, for development machines. See [`crate::plugin`] for the rules. |
 //!
 //! Booleans accept `1`, `yes`, `true`, `on` and `0`, `no`, `false`, `off`, in any case. Numbers
 //! are decimal whole numbers.
@@ -228,6 +229,8 @@ pub struct Global {
     pub register_types: bool,
     /// Default domain for the command-line tools.
     pub domain: Option<String>,
+    /// Whether a plugin file that others could change is rejected or only warned about.
+    pub plugin_permissions: PluginPermissions,
     /// Settings from the `[local]` section, for `endpoint_url = local` and `caravan local`.
     pub local: LocalSettings,
 }
@@ -319,6 +322,7 @@ impl Default for Global {
             shutdown_timeout_secs: DEFAULT_SHUTDOWN_TIMEOUT_SECS,
             register_types: false,
             domain: None,
+            plugin_permissions: PluginPermissions::default(),
             local: LocalSettings::default(),
         }
     }
@@ -407,6 +411,52 @@ impl FromStr for FailedDecisionPolicy {
             "time_out" => Ok(FailedDecisionPolicy::TimeOut),
             "fail_execution" => Ok(FailedDecisionPolicy::FailExecution),
             _ => Err(InvalidPolicy(text.to_string())),
+        }
+    }
+}
+
+/// What the loader does with a plugin file that a user other than root or caravan's own user could
+/// change: the file, a folder above it or a symlink on its path being writable by others or owned
+/// by someone else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PluginPermissions {
+    /// Reject the plugin, as a config error.
+    #[default]
+    Strict,
+    /// Warn about each problem and load the plugin anyway, for development.
+    Relaxed,
+}
+
+impl PluginPermissions {
+    /// Value of the setting in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PluginPermissions::Strict => "strict",
+            PluginPermissions::Relaxed => "relaxed",
+        }
+    }
+}
+
+impl fmt::Display for PluginPermissions {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// Error for a `plugin_permissions` value that is neither `strict` nor `relaxed`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid plugin permissions '{0}': expected 'strict' or 'relaxed'")]
+pub struct InvalidPluginPermissions(pub String);
+
+impl FromStr for PluginPermissions {
+    type Err = InvalidPluginPermissions;
+
+    /// Parses `strict` or `relaxed`, in any case.
+    fn from_str(text: &str) -> Result<PluginPermissions, InvalidPluginPermissions> {
+        match text.to_lowercase().as_str() {
+            "strict" => Ok(PluginPermissions::Strict),
+            "relaxed" => Ok(PluginPermissions::Relaxed),
+            _ => Err(InvalidPluginPermissions(text.to_string())),
         }
     }
 }

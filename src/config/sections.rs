@@ -8,8 +8,8 @@ use super::ini::{Document, Section};
 use super::values::{self, Invalid, closest, describe_key};
 use super::{
     CONCURRENCY_RANGE, Config, DeciderSection, FAULT_LATENCY_MS_RANGE, FAULT_SHARE_RANGE, FailedDecisionPolicy, Global,
-    LOCAL_ENDPOINT, LocalFaults, LocalSettings, POLL_WINDOW_SECS_RANGE, POLLERS_RANGE, PluginSection,
-    SHUTDOWN_TIMEOUT_SECS_RANGE, WorkerSection,
+    LOCAL_ENDPOINT, LocalFaults, LocalSettings, POLL_WINDOW_SECS_RANGE, POLLERS_RANGE, PluginPermissions,
+    PluginSection, SHUTDOWN_TIMEOUT_SECS_RANGE, WorkerSection,
 };
 
 pub const GLOBAL_SECTION: &str = "caravan";
@@ -19,7 +19,7 @@ pub const WORKER_PREFIX: &str = "worker:";
 pub const LOCAL_SECTION: &str = "local";
 pub const LAMBDA_PREFIX: &str = "lambda:";
 
-const GLOBAL_KEYS: [&str; 7] = [
+const GLOBAL_KEYS: [&str; 8] = [
     "region",
     "profile",
     "endpoint_url",
@@ -27,6 +27,7 @@ const GLOBAL_KEYS: [&str; 7] = [
     "shutdown_timeout_secs",
     "register_types",
     "domain",
+    "plugin_permissions",
 ];
 const PLUGIN_KEYS: [&str; 1] = ["path"];
 const LOCAL_KEYS: [&str; 8] = [
@@ -321,6 +322,9 @@ fn read_global(reader: &mut Reader) -> Global {
             .optional("register_types", values::parse_bool)
             .unwrap_or(defaults.register_types),
         domain: reader.optional("domain", swf_name),
+        plugin_permissions: reader
+            .optional("plugin_permissions", parse_plugin_permissions)
+            .unwrap_or(defaults.plugin_permissions),
         local: defaults.local,
     }
 }
@@ -652,6 +656,14 @@ fn swf_name(text: &str) -> Result<String, Invalid> {
 fn parse_policy(text: &str) -> Result<FailedDecisionPolicy, Invalid> {
     text.parse::<FailedDecisionPolicy>()
         .map_err(|_| Invalid::new("expected 'time_out' or 'fail_execution'"))
+}
+
+fn parse_plugin_permissions(text: &str) -> Result<PluginPermissions, Invalid> {
+    text.parse::<PluginPermissions>().map_err(|_| {
+        Invalid::new("expected 'strict' or 'relaxed'").with_hint(
+            "use 'relaxed' only on development machines: it loads plugin files that other users could change",
+        )
+    })
 }
 
 /// The result of looking a key up for reading.

@@ -218,6 +218,32 @@ domain = orders-prod
 }
 
 #[test]
+fn plugin_permissions_default_strict() {
+    let config = parse_ok("[caravan]\nregion = us-east-1\n");
+
+    assert_eq!(config.global.plugin_permissions, PluginPermissions::Strict);
+}
+
+#[test]
+fn plugin_permissions_relaxed() {
+    let config = parse_ok("[caravan]\nplugin_permissions = Relaxed\n");
+
+    assert_eq!(config.global.plugin_permissions, PluginPermissions::Relaxed);
+}
+
+#[test]
+fn plugin_permissions_invalid() {
+    let error = single_error("[caravan]\nplugin_permissions = off\n");
+
+    assert_eq!(line(&error), 2);
+    assert_eq!(
+        error.message,
+        "invalid value 'off' for 'plugin_permissions' in [caravan]: expected 'strict' or 'relaxed'"
+    );
+    assert!(error.hint.as_deref().unwrap_or("").contains("development"), "{error:?}");
+}
+
+#[test]
 fn empty_values_use_defaults() {
     let config = parse_ok("[caravan]\nregion =\nshutdown_timeout_secs =\nregister_types =\n");
 

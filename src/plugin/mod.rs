@@ -7,7 +7,9 @@
 //!
 //! Each plugin is loaded from a private in-memory copy of its file (a memfd). An operator can then
 //! overwrite or replace the installed file while the daemon runs, and no copy is left behind on
-//! disk. A truncated file is rejected before the copy is loaded, because it would crash the loader. Because of the copy, `$ORIGIN` in a plugin's
+//! disk. The file is opened once, and its bytes and the owner and mode that [`permissions`] checks
+//! come from that one descriptor. A truncated file is rejected before the copy is loaded, because
+//! it would crash the loader. Because of the copy, `$ORIGIN` in a plugin's
 //! run path does not point at the plugin's folder: a plugin's own dependencies must be found through
 //! the system's library path. Libraries are never unloaded: the descriptor and its function pointers
 //! live as long as the process.
@@ -15,8 +17,10 @@
 #![allow(unsafe_code)]
 
 mod host;
+mod permissions;
 
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -24,10 +28,18 @@ use std::sync::atomic::AtomicBool;
 use caravan_plugin::abi::{self, AbiHeader, Buffer, PluginV1, PluginV1Activities};
 use caravan_plugin::manifest::Manifest;
 
+pub use permissions::{PermissionProblem, Reason, Subject};
+
+use crate::config::PluginPermissions;
+
 /// A plugin that passed every check and returned a valid manifest.
 pub struct LoadedPlugin {
     path: PathBuf,
     manifest: Manifest,
+    /// Plugin ABI major and minor version, from the descriptor's header.
+    abi_version: (u16, u16),
+    /// Permission problems found and accepted because the check was relaxed.
+    permission_problems: Vec<PermissionProblem>,
     descriptor: &'static PluginV1,
     /// `None` for a plugin built for ABI 1.0, which has no activities.
     run_activity: Option<RunActivityFn>,
@@ -59,6 +71,16 @@ pub enum LoadError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("plugin path {path} is not a regular file")]
     NotAFile { path: PathBuf },
+    #[error("{}", join_problems(problems))]
+    Unsafe {
+        path: PathBuf,
+        problems: Vec<PermissionProblem>,
+    },
+    #[error("cannot check the permissions on the path of plugin file {path}: {source}")]
+    PathCheck {
+        path: PathBuf,
+        source: permissions::WalkError,
+    },
     #[error("plugin file {path} is {size} bytes, more than the {max} bytes a plugin may have")]
     TooLarge { path: PathBuf, size: u64, max: u64 },
     #[error("{path} is not a valid shared library: {message}")]
@@ -111,20 +133,33 @@ pub enum CallError {
     UnknownStatus(u32),
 }
 
+fn join_problems(problems: &[PermissionProblem]) -> String {
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    lines.join("; ")
+}
+
 impl LoadedPlugin {
-    /// Loads the plugin at `path`, checks its ABI and reads its manifest.
-    pub fn load(path: &Path) -> Result<LoadedPlugin, LoadError> {
-        let bytes = read_plugin_file(path)?;
-        Self::from_bytes(path, &bytes)
+    /// Loads the plugin at `path`, checks its permissions and ABI, and reads its manifest.
+    ///
+    /// With [`PluginPermissions::Strict`] a plugin that users other than root and caravan's own
+    /// could change is rejected with [`LoadError::Unsafe`]. With `Relaxed` it is loaded, and
+    /// [`LoadedPlugin::permission_problems`] lists what was found, for the caller to warn about.
+    pub fn load(path: &Path, permissions: PluginPermissions) -> Result<LoadedPlugin, LoadError> {
+        let file = read_checked(path, permissions)?;
+        Self::from_file(path, file)
     }
 
     /// Loads the plugin at `path` like [`LoadedPlugin::load`], unless one of `loaded` came from a
     /// file with the same bytes and the same path: that one is returned instead. A reload then
     /// loads only the plugins whose files changed, because a loaded library is never unloaded.
-    pub fn load_reusing(path: &Path, loaded: &[Arc<LoadedPlugin>]) -> Result<Arc<LoadedPlugin>, LoadError> {
-        let bytes = read_plugin_file(path)?;
+    pub fn load_reusing(
+        path: &Path,
+        permissions: PluginPermissions,
+        loaded: &[Arc<LoadedPlugin>],
+    ) -> Result<Arc<LoadedPlugin>, LoadError> {
+        let file = read_checked(path, permissions)?;
 
-        let digest = sha256(&bytes);
+        let digest = sha256(&file.bytes);
         let same = loaded
             .iter()
             .find(|plugin| plugin.digest == digest && plugin.path == path);
@@ -132,12 +167,12 @@ impl LoadedPlugin {
             return Ok(plugin.clone());
         }
 
-        Self::from_bytes(path, &bytes).map(Arc::new)
+        Self::from_file(path, file).map(Arc::new)
     }
 
-    fn from_bytes(path: &Path, bytes: &[u8]) -> Result<LoadedPlugin, LoadError> {
-        let library = open_private_copy(path, bytes)?;
-        let (descriptor, run_activity) = read_descriptor(&library, path)?;
+    fn from_file(path: &Path, file: PluginFile) -> Result<LoadedPlugin, LoadError> {
+        let library = open_private_copy(path, &file.bytes)?;
+        let (descriptor, run_activity, abi_version) = read_descriptor(&library, path)?;
 
         // The library stays mapped for the life of the process, so the descriptor stays valid.
         std::mem::forget(library);
@@ -179,9 +214,11 @@ impl LoadedPlugin {
         Ok(LoadedPlugin {
             path: path.to_path_buf(),
             manifest,
+            abi_version,
+            permission_problems: file.problems,
             descriptor,
             run_activity,
-            digest: sha256(bytes),
+            digest: sha256(&file.bytes),
         })
     }
 
@@ -196,6 +233,16 @@ impl LoadedPlugin {
 
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// Returns the plugin ABI version (major, minor) that the plugin was built for.
+    pub fn abi_version(&self) -> (u16, u16) {
+        self.abi_version
+    }
+
+    /// Returns the permission problems that a relaxed check let pass; empty after a strict one.
+    pub fn permission_problems(&self) -> &[PermissionProblem] {
+        &self.permission_problems
     }
 
     /// Runs the plugin's decider over one decision task (SWF's DecisionTask JSON, all pages merged)
@@ -239,7 +286,21 @@ fn sha256(bytes: &[u8]) -> [u8; 32] {
     sha2::Sha256::digest(bytes).into()
 }
 
-/// Checks that the file's bytes are a complete ELF shared library, and opens an in-memory copy.
+/// Reads the plugin file and, with [`PluginPermissions::Strict`], rejects it if anything about its
+/// permissions is unsafe.
+fn read_checked(path: &Path, permissions: PluginPermissions) -> Result<PluginFile, LoadError> {
+    let file = read_plugin_file(path)?;
+    if permissions == PluginPermissions::Strict && !file.problems.is_empty() {
+        return Err(LoadError::Unsafe {
+            path: path.to_path_buf(),
+            problems: file.problems,
+        });
+    }
+    Ok(file)
+}
+
+/// Checks that `bytes`, read from `path`, are a complete ELF shared library, and opens an in-memory
+/// copy of them.
 fn open_private_copy(path: &Path, bytes: &[u8]) -> Result<libloading::Library, LoadError> {
     check_elf(bytes).map_err(|message| LoadError::Invalid {
         path: path.to_path_buf(),
@@ -270,12 +331,32 @@ fn open_private_copy(path: &Path, bytes: &[u8]) -> Result<libloading::Library, L
     Ok(library)
 }
 
-fn read_plugin_file(path: &Path) -> Result<Vec<u8>, LoadError> {
+/// The bytes of a plugin file and the permission problems found on its path.
+struct PluginFile {
+    bytes: Vec<u8>,
+    problems: Vec<PermissionProblem>,
+}
+
+/// Opens the plugin file once, checks the permissions of the opened file and of its path, and
+/// reads its bytes from the same descriptor.
+fn read_plugin_file(path: &Path) -> Result<PluginFile, LoadError> {
     let read_error = |source| LoadError::Read {
         path: path.to_path_buf(),
         source,
     };
-    let metadata = std::fs::metadata(path).map_err(read_error)?;
+
+    // O_NONBLOCK keeps a FIFO at the path from blocking the open. It does not change reads of a
+    // regular file, and anything that is not a regular file is rejected below.
+    let flags = rustix::fs::OFlags::RDONLY
+        | rustix::fs::OFlags::CLOEXEC
+        | rustix::fs::OFlags::NONBLOCK
+        | rustix::fs::OFlags::NOCTTY;
+    let descriptor =
+        rustix::fs::open(path, flags, rustix::fs::Mode::empty()).map_err(|errno| read_error(errno.into()))?;
+    let file = std::fs::File::from(descriptor);
+
+    // fstat on the descriptor: the owner and mode of exactly the file whose bytes are loaded.
+    let metadata = file.metadata().map_err(read_error)?;
     if !metadata.is_file() {
         return Err(LoadError::NotAFile {
             path: path.to_path_buf(),
@@ -288,7 +369,28 @@ fn read_plugin_file(path: &Path) -> Result<Vec<u8>, LoadError> {
             max: MAX_PLUGIN_BYTES,
         });
     }
-    std::fs::read(path).map_err(read_error)
+
+    let euid = permissions::effective_uid();
+    let report = permissions::check_path(path, &metadata, euid).map_err(|source| LoadError::PathCheck {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut problems = permissions::check_file(path, &report.real_path, &metadata, euid);
+    problems.extend(report.problems);
+
+    // The file may have grown since fstat, so the read stops past the limit.
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    file.take(MAX_PLUGIN_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_PLUGIN_BYTES {
+        return Err(LoadError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            max: MAX_PLUGIN_BYTES,
+        });
+    }
+    Ok(PluginFile { bytes, problems })
 }
 
 /// Checks that the bytes are an ELF file whose loadable segments all lie inside it: the dynamic
@@ -332,12 +434,12 @@ fn open_error_message(error: &libloading::Error, copy_path: &str) -> String {
     text.replace(copy_path, "the plugin")
 }
 
+/// The parts of a checked descriptor: the version 1.0 functions, the activity function from ABI 1.1
+/// on, and the ABI version (major, minor).
+type Descriptor = (&'static PluginV1, Option<RunActivityFn>, (u16, u16));
+
 /// Finds the descriptor symbol and checks magic and ABI version before reading anything else.
-/// Returns the version 1.0 descriptor and, from ABI 1.1 on, the activity function.
-fn read_descriptor(
-    library: &libloading::Library,
-    path: &Path,
-) -> Result<(&'static PluginV1, Option<RunActivityFn>), LoadError> {
+fn read_descriptor(library: &libloading::Library, path: &Path) -> Result<Descriptor, LoadError> {
     let symbol_name = format!("{}\0", abi::DESCRIPTOR_SYMBOL);
     // SAFETY: every caravan plugin exports this symbol with the `DescriptorFn` signature. The ABI
     // cannot detect a library that exports the name with another type.
@@ -376,16 +478,17 @@ fn read_descriptor(
         });
     }
 
+    let version = (header.abi_major, header.abi_minor);
     if header.abi_minor >= abi::ABI_MINOR_ACTIVITIES {
         // SAFETY: the magic value and a minor version of 1 or more show that the header is the
         // first field of a repr(C) `PluginV1Activities`, whose first field is a `PluginV1`.
         let descriptor: &'static PluginV1Activities = unsafe { &*header_ptr.cast::<PluginV1Activities>() };
-        return Ok((&descriptor.v1, Some(descriptor.run_activity)));
+        return Ok((&descriptor.v1, Some(descriptor.run_activity), version));
     }
 
     // SAFETY: the magic value and version 1.0 show that the header is the first field of a
     // repr(C) `PluginV1`, and nothing after it is read.
-    Ok((unsafe { &*header_ptr.cast::<PluginV1>() }, None))
+    Ok((unsafe { &*header_ptr.cast::<PluginV1>() }, None, version))
 }
 
 /// Calls a plugin function that fills a buffer, copies the buffer out and hands it back to the plugin.

@@ -12,10 +12,10 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use tokio::sync::mpsc;
 
-use crate::config::{Config, ConfigError, DeciderSection, WorkerSection};
+use crate::config::{Config, ConfigError, DeciderSection, PluginPermissions, PluginSection, WorkerSection};
 use crate::decider::{DeciderSpec, RepeatLimiter, WorkflowTable};
 use crate::notify;
-use crate::plugin::LoadedPlugin;
+use crate::plugin::{LoadError, LoadedPlugin};
 use crate::signals::Intent;
 use crate::swf::DirectClient;
 use crate::worker::{ActivityTable, WorkerSpec};
@@ -61,30 +61,70 @@ pub fn prepare(config: &Config, loaded: &[Arc<LoadedPlugin>]) -> Result<Prepared
 
     let mut plugins: HashMap<&str, Arc<LoadedPlugin>> = HashMap::new();
     for section in &config.plugins {
-        match LoadedPlugin::load_reusing(&section.path, loaded) {
+        match load_plugin(section, config.global.plugin_permissions, loaded) {
             Ok(plugin) => {
-                tracing::info!(
-                    plugin = %section.name,
-                    path = %section.path.display(),
-                    version = %plugin.manifest().version,
-                    sdk_version = %plugin.manifest().sdk_version,
-                    workflow_types = plugin.manifest().workflows.len(),
-                    activity_types = plugin.manifest().activities.len(),
-                    "plugin loaded"
-                );
+                log_loaded(section, &plugin);
                 plugins.insert(section.name.as_str(), plugin);
             }
-            Err(error) => errors.push(ConfigError {
-                location: section.location.clone(),
-                message: format!("plugin \"{}\": {error}", section.name),
-                hint: None,
-            }),
+            Err(mut plugin_errors) => errors.append(&mut plugin_errors),
         }
     }
 
+    let (prepared, mut build_errors) = build(config, &plugins);
+    errors.append(&mut build_errors);
+
+    if errors.is_empty() { Ok(prepared) } else { Err(errors) }
+}
+
+/// Loads the plugin of one `[plugin:NAME]` section, or takes it from `loaded` if its file did not
+/// change. Each error carries the section's location; a plugin rejected for its permissions has
+/// one error per problem.
+pub fn load_plugin(
+    section: &PluginSection,
+    permissions: PluginPermissions,
+    loaded: &[Arc<LoadedPlugin>],
+) -> Result<Arc<LoadedPlugin>, Vec<ConfigError>> {
+    let error = |message: String| ConfigError {
+        location: section.location.clone(),
+        message: format!("plugin \"{}\": {message}", section.name),
+        hint: None,
+    };
+
+    match LoadedPlugin::load_reusing(&section.path, permissions, loaded) {
+        Ok(plugin) => Ok(plugin),
+        Err(LoadError::Unsafe { problems, .. }) => {
+            Err(problems.iter().map(|problem| error(problem.to_string())).collect())
+        }
+        Err(other) => Err(vec![error(other.to_string())]),
+    }
+}
+
+fn log_loaded(section: &PluginSection, plugin: &LoadedPlugin) {
+    tracing::info!(
+        plugin = %section.name,
+        path = %section.path.display(),
+        version = %plugin.manifest().version,
+        sdk_version = %plugin.manifest().sdk_version,
+        workflow_types = plugin.manifest().workflows.len(),
+        activity_types = plugin.manifest().activities.len(),
+        "plugin loaded"
+    );
+    for problem in plugin.permission_problems() {
+        tracing::warn!(
+            plugin = %section.name,
+            "{problem}; loaded anyway because plugin_permissions = relaxed"
+        );
+    }
+}
+
+/// Builds the deciders and workers from the loaded plugins. Returns what could be built and every
+/// error; a decider or worker with an error is left out.
+pub fn build(config: &Config, plugins: &HashMap<&str, Arc<LoadedPlugin>>) -> (Prepared, Vec<ConfigError>) {
+    let mut errors = Vec::new();
+
     let mut deciders = Vec::new();
     for section in &config.deciders {
-        match build_decider(section, &plugins) {
+        match build_decider(section, plugins) {
             Ok(spec) => deciders.push(spec),
             Err(error) => errors.push(error),
         }
@@ -92,17 +132,13 @@ pub fn prepare(config: &Config, loaded: &[Arc<LoadedPlugin>]) -> Result<Prepared
 
     let mut workers = Vec::new();
     for section in &config.workers {
-        match build_worker(section, &plugins) {
+        match build_worker(section, plugins) {
             Ok(spec) => workers.push(spec),
             Err(error) => errors.push(error),
         }
     }
 
-    if errors.is_empty() {
-        Ok(Prepared { deciders, workers })
-    } else {
-        Err(errors)
-    }
+    (Prepared { deciders, workers }, errors)
 }
 
 fn build_worker(

@@ -138,6 +138,8 @@ fn truncated_plugin_is_rejected() {
     let whole = std::fs::read(&plugins().demo).expect("read the demo plugin");
     let truncated = folder.path().join("truncated.so");
     std::fs::write(&truncated, &whole[..whole.len() / 2]).expect("write");
+    // Whatever the umask, the file must pass the permission check to reach the ELF check.
+    std::fs::set_permissions(&truncated, std::os::unix::fs::PermissionsExt::from_mode(0o644)).expect("chmod");
     let truncated = truncated.display().to_string();
 
     assert_rejected(

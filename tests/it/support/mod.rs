@@ -68,7 +68,14 @@ pub fn plugins() -> &'static Plugins {
         let status = command.status().expect("cargo runs");
         assert!(status.success(), "building the plugin fixtures failed");
 
-        let library = |name: &str| target.join("debug").join(format!("lib{name}.so"));
+        let built = target.join("debug");
+        let folder = if has_permission_problems(&built.join("libcaravan_demo.so")) {
+            safe_copies(&built, &packages)
+        } else {
+            built
+        };
+
+        let library = |name: &str| folder.join(format!("lib{name}.so"));
         Plugins {
             demo: library("caravan_demo"),
             probe: library("caravan_test_probe"),
@@ -84,6 +91,66 @@ pub fn plugins() -> &'static Plugins {
             versioned_2: library("caravan_test_versioned_2"),
         }
     })
+}
+
+/// Returns true when caravan's permission check finds problems with `plugin`, as it does for a
+/// checkout in a folder that other users can write to, or with a umask of 002.
+fn has_permission_problems(plugin: &Path) -> bool {
+    let home = std::env::temp_dir();
+    let output = run_caravan(
+        &caravan_bin(),
+        &["plugin", "inspect", "--output", "json", &plugin.display().to_string()],
+        &home,
+        &[],
+    );
+    assert!(
+        output.status.success(),
+        "caravan plugin inspect failed on the demo plugin: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("inspect prints JSON");
+    report["permissionProblems"]
+        .as_array()
+        .is_some_and(|problems| !problems.is_empty())
+}
+
+/// Copies the plugin fixtures into a folder that passes caravan's strict permission check: mode
+/// 0755, owned by the user running the tests, in the temporary folder. The tests that are not about
+/// permissions then run with the default `plugin_permissions = strict` wherever the checkout is.
+///
+/// The folder is named after the build folder, so two checkouts never share one, and it is left
+/// in place for the next run.
+fn safe_copies(built: &Path, packages: &[&str]) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    built.hash(&mut hasher);
+    let euid = nix::unistd::geteuid().as_raw();
+    let folder = std::env::temp_dir().join(format!("caravan-test-plugins-{euid}-{:016x}", hasher.finish()));
+
+    match std::fs::DirBuilder::new().mode(0o755).create(&folder) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(error) => panic!("cannot create {}: {error}", folder.display()),
+    }
+    let metadata = std::fs::symlink_metadata(&folder).expect("metadata of the plugin copies' folder");
+    assert!(
+        metadata.is_dir() && metadata.uid() == euid,
+        "{} exists but is not a folder owned by uid {euid}; remove it",
+        folder.display()
+    );
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).expect("chmod the copies' folder");
+
+    for package in packages {
+        let name = format!("lib{}.so", package.replace('-', "_"));
+        let staged = folder.join(format!("{name}.{}", std::process::id()));
+        std::fs::copy(built.join(&name), &staged).expect("copy a plugin fixture");
+        std::fs::set_permissions(&staged, std::fs::Permissions::from_mode(0o755)).expect("chmod a plugin copy");
+        // A rename replaces the file in one step for test processes that run at the same time.
+        std::fs::rename(&staged, folder.join(&name)).expect("move a plugin copy in place");
+    }
+    folder
 }
 
 /// Environment for every caravan process: dummy credentials and nothing read from this machine's AWS
