@@ -170,6 +170,7 @@ mod error;
 mod flags;
 pub mod ini;
 mod interpolation;
+mod reader;
 mod sections;
 mod values;
 
