@@ -26,6 +26,7 @@ pub mod config;
 pub mod decider;
 pub mod identity;
 pub mod local;
+pub mod logging;
 pub mod plugin;
 pub mod signals;
 pub mod supervisor;

@@ -170,6 +170,7 @@ mod error;
 mod flags;
 pub mod ini;
 mod interpolation;
+mod logging;
 mod reader;
 mod sections;
 mod values;
@@ -183,6 +184,8 @@ use std::str::FromStr;
 pub use error::{ConfigError, ConfigErrors, Location};
 pub use flags::{DeciderFlags, FLAGS_DECIDER_NAME, swf_name_problem, validate_endpoint_url, validate_swf_name};
 pub use ini::{Document, Entry, Section};
+
+use crate::logging::LoggingConfig;
 
 pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 75;
 pub const SHUTDOWN_TIMEOUT_SECS_RANGE: RangeInclusive<u64> = 1..=3600;
@@ -203,6 +206,8 @@ pub struct Config {
     pub deciders: Vec<DeciderSection>,
     /// Worker sections in file order.
     pub workers: Vec<WorkerSection>,
+    /// The logging sections, or `None` when the file has no `[loggers]` section.
+    pub logging: Option<LoggingConfig>,
 }
 
 impl Config {
@@ -445,6 +450,32 @@ pub fn parse_global(text: &str, path: &Path) -> Result<Global, ConfigErrors> {
     sections::read_global_only(&document).map_err(ConfigErrors::sorted)
 }
 
+/// Reads what `caravan local` and `caravan decider -c` need: [`load_global`]'s sections and the
+/// logging sections.
+pub fn load_global_and_logging(path: &Path) -> Result<(Global, Option<LoggingConfig>), ConfigErrors> {
+    let path = ini::absolute_path(path)?;
+    let text = read_file(&path)?;
+
+    parse_global_and_logging(&text, &path)
+}
+
+/// Parses the text of the config file at `path` as [`load_global_and_logging`] reads it.
+pub fn parse_global_and_logging(text: &str, path: &Path) -> Result<(Global, Option<LoggingConfig>), ConfigErrors> {
+    let document = Document::parse(text, path).map_err(ConfigErrors::sorted)?;
+
+    let mut errors = Vec::new();
+    let logging = logging::read_logging(&document, &mut errors);
+    let global = sections::read_global_only(&document).map_err(|global_errors| {
+        errors.extend(global_errors);
+        ConfigErrors::sorted(std::mem::take(&mut errors))
+    })?;
+
+    if !errors.is_empty() {
+        return Err(ConfigErrors::sorted(errors));
+    }
+    Ok((global, logging))
+}
+
 fn read_file(path: &Path) -> Result<String, ConfigError> {
     std::fs::read_to_string(path).map_err(|error| {
         let message = format!("failed to read config file '{}': {error}", path.display());
@@ -460,5 +491,7 @@ fn read_file(path: &Path) -> Result<String, ConfigError> {
     })
 }
 
+#[cfg(test)]
+mod logging_tests;
 #[cfg(test)]
 mod tests;

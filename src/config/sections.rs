@@ -128,8 +128,7 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
             SectionKind::Decider(name) => decider_sections.push((section, name)),
             SectionKind::Worker(name) => worker_sections.push((section, name)),
             SectionKind::Lambda(name) => lambda_sections.push((section, name)),
-            // NOTE: logging configuration from these sections is not implemented yet, so they
-            // are accepted and their keys are not checked.
+            // Read below, as a whole, because the sections refer to each other.
             SectionKind::Logging => {}
             SectionKind::Unknown => errors.push(unknown_section_error(document, section)),
         }
@@ -166,6 +165,7 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
     }
 
     read_lambda_functions(document, &lambda_sections, &mut local, &mut errors);
+    let logging = super::logging::read_logging(document, &mut errors);
 
     if !errors.is_empty() {
         return Err(errors);
@@ -177,6 +177,7 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
         plugins,
         deciders,
         workers,
+        logging,
     })
 }
 
