@@ -142,7 +142,12 @@ fn json_layer(layer: JsonLayer, journal: bool) -> Box<dyn Layer<Base> + Send + S
 }
 
 fn open_error(handler: &HandlerSettings, error: files::OpenError) -> ConfigError {
-    let message = format!("{error}, for [handler_{}]", handler.name);
+    let message = format!(
+        "cannot open log file '{}' of [handler_{}]: {}",
+        error.path.display(),
+        handler.name,
+        error.source
+    );
     ConfigError::new(Some(handler.location.clone()), message).with_hint(error.hint)
 }
 
