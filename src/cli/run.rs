@@ -44,12 +44,11 @@ impl ServiceConfig {
         let Some(path) = path else {
             return Ok(ServiceConfig::Absent);
         };
-        let (global, logging) =
-            config::load_global_and_logging(path).map_err(|errors| Failure::Config(errors.0))?;
+        let (global, logging) = config::load_global_and_logging(path).map_err(|errors| Failure::Config(errors.0))?;
         Ok(ServiceConfig::Global(global, logging))
     }
 
-    /// The logging sections, if the file has them.
+    /// Returns the logging sections, if the file has them.
     pub fn logging(&self) -> Option<&LoggingConfig> {
         match self {
             ServiceConfig::Full(config) => config.logging.as_ref(),

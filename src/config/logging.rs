@@ -96,7 +96,10 @@ fn read_list(document: &Document, list: &str, errors: &mut Vec<ConfigError>) -> 
                 quote(name),
                 escape(name)
             );
-            let hint = format!("add a [{prefix}{}] section, or remove the name from the list", escape(name));
+            let hint = format!(
+                "add a [{prefix}{}] section, or remove the name from the list",
+                escape(name)
+            );
             errors.push(ConfigError::new(location.clone(), message).with_hint(hint));
             continue;
         }
@@ -146,7 +149,9 @@ fn read_formatter(reader: &mut Reader) -> Option<RecordFormat> {
 
     let format = raw_value(reader, "format");
     let date_format = raw_value(reader, "datefmt");
-    let text = format.as_ref().map_or(logging::DEFAULT_FORMAT, |(text, _)| text.as_str());
+    let text = format
+        .as_ref()
+        .map_or(logging::DEFAULT_FORMAT, |(text, _)| text.as_str());
     let parsed = RecordFormat::parse(text, date_format.as_ref().map(|(text, _)| text.as_str()));
 
     let parsed = match parsed {
@@ -219,7 +224,11 @@ fn read_handlers(
     handlers
 }
 
-fn read_handler(reader: &mut Reader, name: &str, formatters: &HashMap<String, RecordFormat>) -> Option<HandlerSettings> {
+fn read_handler(
+    reader: &mut Reader,
+    name: &str,
+    formatters: &HashMap<String, RecordFormat>,
+) -> Option<HandlerSettings> {
     reader.check_keys(&HANDLER_KEYS, "[handler_NAME]");
     let errors_before = reader.errors.len();
 
@@ -240,7 +249,9 @@ fn read_handler(reader: &mut Reader, name: &str, formatters: &HashMap<String, Re
         Lookup::Set(_, line) | Lookup::Empty(line) => Some(line),
         Lookup::Absent | Lookup::Failed => None,
     });
-    let location = reader.document.location(arguments_line.unwrap_or(reader.section.line()));
+    let location = reader
+        .document
+        .location(arguments_line.unwrap_or(reader.section.line()));
     if reader.errors.len() > errors_before {
         return None;
     }
@@ -314,9 +325,10 @@ fn read_loggers(
     errors: &mut Vec<ConfigError>,
 ) -> Option<(LoggerSettings, Vec<LoggerSettings>)> {
     let listed = read_list(document, "loggers", errors);
-    let keys_line = listed
-        .first()
-        .map_or_else(|| document.section("loggers").map_or(0, |section| section.line()), |listed| listed.line);
+    let keys_line = listed.first().map_or_else(
+        || document.section("loggers").map_or(0, |section| section.line()),
+        |listed| listed.line,
+    );
 
     let mut root = None;
     let mut loggers = Vec::new();
@@ -336,7 +348,12 @@ fn read_loggers(
     }
 
     let root_listed = listed.iter().any(|listed| listed.name == ROOT);
-    if !root_listed && document.section("loggers").and_then(|section| section.entry("keys")).is_some() {
+    if !root_listed
+        && document
+            .section("loggers")
+            .and_then(|section| section.entry("keys"))
+            .is_some()
+    {
         let message = "the root logger is missing from 'keys' of [loggers]";
         let hint = "add root to the list, as in 'keys = root, caravan', and a [logger_root] section";
         errors.push(ConfigError::new(Some(document.location(keys_line)), message).with_hint(hint));
@@ -381,7 +398,11 @@ fn read_logger(
     let qualname = qualname?;
     let section = reader.section.name().to_string();
     if let Some(first) = qualnames.get(&qualname) {
-        let message = format!("[{}] and [{first}] both configure the logger {}", escape(&section), quote(&qualname));
+        let message = format!(
+            "[{}] and [{first}] both configure the logger {}",
+            escape(&section),
+            quote(&qualname)
+        );
         let location = Some(reader.document.location(reader.section.line()));
         reader
             .errors

@@ -130,7 +130,11 @@ fn pyramid_sections_read() {
 fn logging_needs_a_loggers_section() {
     let text = format!("{DECIDER}[handlers]\nkeys = nothing\n[formatter_x]\nformat = %(bogus)s\n");
 
-    assert_eq!(parse_ok(&text).logging, None, "as in Paster, without [loggers] nothing is read");
+    assert_eq!(
+        parse_ok(&text).logging,
+        None,
+        "as in Paster, without [loggers] nothing is read"
+    );
 }
 
 #[test]
@@ -145,7 +149,9 @@ fn minimal_logging_sections() {
 
 #[test]
 fn root_notset_logs_everything() {
-    let config = parse_ok(&format!("{DECIDER}[loggers]\nkeys = root\n[logger_root]\nlevel = NOTSET\n"));
+    let config = parse_ok(&format!(
+        "{DECIDER}[loggers]\nkeys = root\n[logger_root]\nlevel = NOTSET\n"
+    ));
 
     assert_eq!(config.logging.unwrap().root.level, Some(LevelFilter::TRACE));
 }
@@ -169,7 +175,11 @@ fn handler_defaults() {
             truncate: true
         }
     );
-    assert_eq!(logging.handlers[0].format, RecordFormat::default(), "a bare message, as in Python");
+    assert_eq!(
+        logging.handlers[0].format,
+        RecordFormat::default(),
+        "a bare message, as in Python"
+    );
     assert_eq!(
         logging.handlers[1].destination,
         Destination::TimeRotating {
@@ -214,7 +224,7 @@ fn logging_errors_name_the_line() {
             "[loggers]\nkeys = root\n[logger_root]\nlevel = info\n".to_string(),
             12,
             "invalid value 'info' for 'level' in [logger_root]: unknown level name",
-            "write 'INFO': Python's logging knows level names in upper case only",
+            "write 'INFO': Python's logging accepts level names in upper case only",
         ),
         (
             "[loggers]\nkeys = root\n[handlers]\nkeys = console, file\n[logger_root]\n[handler_console]\nclass = StreamHandler\n".to_string(),
@@ -427,7 +437,11 @@ fn global_and_logging_errors_reported_together() {
 
     let lines: Vec<u32> = errors.iter().map(line).collect();
     assert_eq!(lines, [2, 6]);
-    assert_eq!(global.unwrap_err().len(), 1, "the tools do not check the logging sections");
+    assert_eq!(
+        global.unwrap_err().len(),
+        1,
+        "the tools do not check the logging sections"
+    );
 }
 
 #[test]

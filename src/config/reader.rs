@@ -75,7 +75,12 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads and converts a required one-line value, recording an error when it is missing.
-    pub(super) fn required<T>(&mut self, key: &str, hint: &str, convert: impl FnOnce(&str) -> Result<T, Invalid>) -> Option<T> {
+    pub(super) fn required<T>(
+        &mut self,
+        key: &str,
+        hint: &str,
+        convert: impl FnOnce(&str) -> Result<T, Invalid>,
+    ) -> Option<T> {
         let (text, line) = self.required_text(key, hint)?;
         self.convert_one_line(key, &text, line, convert)
     }

@@ -2,9 +2,9 @@
 //! through tracing-appender.
 //!
 //! tracing-appender 0.2.5 rotates by time only, so caravan rotates by size with its own writer.
-//! The crates made for size rotation did not fit: file-rotate 0.8 panics when it cannot create
-//! the folder and drops lines when it cannot open the file, and logroller 0.1 renames the old
-//! files on a background thread, so `.1` may not exist yet when the daemon exits.
+//! The crates made for size rotation did not fit. file-rotate 0.8 panics when it cannot create
+//! the folder and drops lines when it cannot open the file. logroller 0.1 renames the old files
+//! on a background thread, so `.1` may not exist yet when the daemon exits.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -27,7 +27,9 @@ pub struct OpenError {
 impl OpenError {
     fn new(path: &Path, source: io::Error) -> OpenError {
         let hint = match source.kind() {
-            io::ErrorKind::PermissionDenied => "give the user that runs caravan write permission on the file and its folder",
+            io::ErrorKind::PermissionDenied => {
+                "give the user that runs caravan write permission on the file and its folder"
+            }
             io::ErrorKind::NotFound => "create the folder, and give the user that runs caravan write permission on it",
             _ => "check the path in the handler's args",
         };
@@ -130,7 +132,10 @@ fn check_folder(path: &Path, folder: &Path) -> Result<(), OpenError> {
         Ok(metadata) if metadata.is_dir() => Ok(()),
         Ok(_) => Err(OpenError::new(
             path,
-            io::Error::new(io::ErrorKind::NotADirectory, format!("'{}' is not a folder", folder.display())),
+            io::Error::new(
+                io::ErrorKind::NotADirectory,
+                format!("'{}' is not a folder", folder.display()),
+            ),
         )),
         Err(error) => Err(OpenError::new(
             path,
@@ -256,7 +261,11 @@ mod tests {
         file.write_all(b"abcd\n").unwrap();
         file.write_all(b"efgh\n").unwrap();
 
-        assert_eq!(read(&path), "efgh\n", "5 + 5 bytes reach max_bytes, so the file rotates first");
+        assert_eq!(
+            read(&path),
+            "efgh\n",
+            "5 + 5 bytes reach max_bytes, so the file rotates first"
+        );
         assert_eq!(read(&numbered(&path, 1)), "abcd\n");
     }
 
@@ -315,7 +324,9 @@ mod tests {
             };
             assert_eq!(error.path, missing);
             assert!(
-                error.to_string().starts_with(&format!("cannot open log file '{}': ", missing.display())),
+                error
+                    .to_string()
+                    .starts_with(&format!("cannot open log file '{}': ", missing.display())),
                 "{error}"
             );
             assert!(error.hint.starts_with("create the folder"), "{}", error.hint);
@@ -353,7 +364,7 @@ mod tests {
     }
 
     #[test]
-    fn time_rotation_keeps_a_plain_file_of_the_same_name() {
+    fn time_rotation_keeps_plain_file() {
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().join("caravan.log");
         std::fs::write(&path, "written by a FileHandler\n").unwrap();

@@ -265,7 +265,7 @@ impl RecordFormat {
     }
 }
 
-/// What a record of one tracing event offers to a format.
+/// The values of one tracing event that a format can write.
 pub struct Record<'a> {
     pub time: ZonedDateTime,
     pub level: tracing::Level,
@@ -310,7 +310,7 @@ fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-/// The file name without its extension, as Python names a module.
+/// Returns the file name without its extension, as Python names a module.
 fn module_name(path: &str) -> &str {
     let name = file_name(path);
     name.rsplit_once('.').map_or(name, |(stem, _)| stem)
@@ -356,7 +356,10 @@ fn parse_segments(format: &str) -> Result<Vec<Segment>, FormatError> {
 fn parse_specifier(text: &str) -> Result<(Specifier, &str), FormatError> {
     let invalid = |found: &str| {
         FormatError::new(
-            format!("invalid '%' in the format before '{}'", crate::text::truncate_chars(found, 20)),
+            format!(
+                "invalid '%' in the format before '{}'",
+                crate::text::truncate_chars(found, 20)
+            ),
             "write %(name)s for a field of the log record, or %% for a literal '%'",
         )
     };
@@ -412,7 +415,7 @@ fn parse_specifier(text: &str) -> Result<(Specifier, &str), FormatError> {
 
 fn parse_number(text: &str) -> (Option<usize>, &str) {
     let digits = text.chars().take_while(char::is_ascii_digit).count();
-    // More digits than a usize holds cannot be a sensible width, so they count as none.
+    // A number too large for a usize cannot be a sensible width, so it counts as none.
     (text[..digits].parse().ok(), &text[digits..])
 }
 
@@ -424,17 +427,19 @@ fn find_field(name: &str) -> Result<Field, FormatError> {
     let names: Vec<&str> = FIELDS.iter().map(|(known, _)| *known).collect();
     let closest = names
         .iter()
-        .map(|known| (strsim::damerau_levenshtein(&name.to_lowercase(), &known.to_lowercase()), known))
+        .map(|known| {
+            (
+                strsim::damerau_levenshtein(&name.to_lowercase(), &known.to_lowercase()),
+                known,
+            )
+        })
         .filter(|(distance, _)| *distance <= 2)
         .min_by_key(|(distance, _)| *distance);
     let hint = match closest {
         Some((_, known)) => format!("did you mean %({known})s?"),
         None => format!("the fields are {}", names.join(", ")),
     };
-    Err(FormatError::new(
-        format!("unknown field %({name}) in the format"),
-        hint,
-    ))
+    Err(FormatError::new(format!("unknown field %({name}) in the format"), hint))
 }
 
 /// Checks that the conversion exists and fits the field's kind.
@@ -509,7 +514,11 @@ fn python_float(number: f64) -> String {
 fn format_float(specifier: &Specifier, number: f64) -> String {
     let precision = specifier.precision.unwrap_or(6);
     let body = format!("{:.*}", precision, number.abs());
-    let body = if specifier.alternate && precision == 0 { format!("{body}.") } else { body };
+    let body = if specifier.alternate && precision == 0 {
+        format!("{body}.")
+    } else {
+        body
+    };
     with_sign(specifier, number.is_sign_negative() && number != 0.0, body)
 }
 
@@ -560,7 +569,9 @@ fn pad(specifier: &Specifier, body: &str, numeric: bool, output: &mut String) {
     if specifier.left_align {
         let _ = write!(output, "{body}{}", " ".repeat(filler));
     } else if specifier.zero_pad && numeric {
-        let sign_length = body.find(|character: char| character.is_ascii_alphanumeric()).unwrap_or(0);
+        let sign_length = body
+            .find(|character: char| character.is_ascii_alphanumeric())
+            .unwrap_or(0);
         let (sign, digits) = body.split_at(sign_length);
         let _ = write!(output, "{sign}{}{digits}", "0".repeat(filler));
     } else {
@@ -617,9 +628,15 @@ mod tests {
             ("%(levelname)-8s|", "WARNING |"),
             ("%(levelno)d %(levelno)03d %(levelno)+d", "30 030 +30"),
             ("%(lineno)5d|%(lineno)-5d|", "   42|42   |"),
-            ("%(process)d %(process)x %(process)#X %(process)o", "4242 1092 0X1092 10222"),
+            (
+                "%(process)d %(process)x %(process)#X %(process)o",
+                "4242 1092 0X1092 10222",
+            ),
             ("%(thread)d", "77"),
-            ("%(module)s %(filename)s %(pathname)s", "fetch fetch.rs src/decider/fetch.rs"),
+            (
+                "%(module)s %(filename)s %(pathname)s",
+                "fetch fetch.rs src/decider/fetch.rs",
+            ),
             ("%(funcName)s", "(unknown function)"),
             ("%(exc_text)s %(taskName)s", "None None"),
             ("%(msecs)d %(msecs)03d", "345 345"),
@@ -640,28 +657,63 @@ mod tests {
     #[test]
     fn render_date_format() {
         assert_eq!(render("%(asctime)s", Some("%H:%M:%S")), "13:45:12");
-        assert_eq!(render("%(asctime)s", Some("%Y-%m-%dT%H:%M:%S%z")), "2024-05-01T13:45:12+0200");
+        assert_eq!(
+            render("%(asctime)s", Some("%Y-%m-%dT%H:%M:%S%z")),
+            "2024-05-01T13:45:12+0200"
+        );
     }
 
     #[test]
     fn parse_errors() {
         let cases = [
-            ("%(mesage)s", "unknown field %(mesage) in the format", "did you mean %(message)s?"),
-            ("%(bogus)s", "unknown field %(bogus) in the format", "the fields are asctime,"),
-            ("%(name)d", "%(name)d needs a number, but name is text", "write %(name)s"),
-            ("%(created)x", "%(created)x needs a whole number, but created has a fraction", "write %(created)d"),
-            ("%(levelno)e", "conversion 'e' of %(levelno) is not supported by caravan", "use s, r,"),
+            (
+                "%(mesage)s",
+                "unknown field %(mesage) in the format",
+                "did you mean %(message)s?",
+            ),
+            (
+                "%(bogus)s",
+                "unknown field %(bogus) in the format",
+                "the fields are asctime,",
+            ),
+            (
+                "%(name)d",
+                "%(name)d needs a number, but name is text",
+                "write %(name)s",
+            ),
+            (
+                "%(created)x",
+                "%(created)x needs a whole number, but created has a fraction",
+                "write %(created)d",
+            ),
+            (
+                "%(levelno)e",
+                "conversion 'e' of %(levelno) is not supported by caravan",
+                "use s, r,",
+            ),
             ("%(name)q", "unknown conversion 'q' after %(name)", "end the field"),
             ("%(name)", "missing conversion after %(name)", "end the field"),
-            ("50% done %(message)s", "invalid '%' in the format before ' done %(message)s'", "write %(name)s"),
+            (
+                "50% done %(message)s",
+                "invalid '%' in the format before ' done %(message)s'",
+                "write %(name)s",
+            ),
             ("%(name", "invalid '%' in the format before '(name'", "write %(name)s"),
-            ("plain text", "the format has no %(name)s field", "name at least one field"),
+            (
+                "plain text",
+                "the format has no %(name)s field",
+                "name at least one field",
+            ),
         ];
 
         for (format, reason, hint) in cases {
             let error = RecordFormat::parse(format, None).expect_err(format);
             assert_eq!(error.reason, reason, "{format}");
-            assert!(error.hint.as_deref().unwrap_or("").starts_with(hint), "{format}: {:?}", error.hint);
+            assert!(
+                error.hint.as_deref().unwrap_or("").starts_with(hint),
+                "{format}: {:?}",
+                error.hint
+            );
         }
     }
 
@@ -693,6 +745,9 @@ mod tests {
 
     #[test]
     fn default_format_is_the_message() {
-        assert_eq!(RecordFormat::default(), RecordFormat::parse(DEFAULT_FORMAT, None).unwrap());
+        assert_eq!(
+            RecordFormat::default(),
+            RecordFormat::parse(DEFAULT_FORMAT, None).unwrap()
+        );
     }
 }

@@ -2,9 +2,9 @@
 //!
 //! systemd sets `JOURNAL_STREAM` to `DEVICE:INODE` of the stream that connects a service's stdout
 //! or stderr to the journal (`systemd.exec(5)`). When the stream caravan writes to has those
-//! numbers, lines start with the priority prefix of `sd-daemon(3)`, such as `<6>` for info, which
-//! the journal turns into the entry's priority, and leave the time out, because the journal
-//! records its own.
+//! numbers, lines start with the priority prefix of `sd-daemon(3)`, such as `<6>` for info. The
+//! journal turns the prefix into the entry's priority. Lines leave the time out, because the
+//! journal records its own.
 
 use std::os::fd::AsFd;
 
@@ -35,8 +35,8 @@ fn matches_journal_stream(value: &str, stream: impl AsFd) -> bool {
     }
 }
 
-/// The `sd-daemon(3)` prefix of a level: `<3>` error, `<4>` warning, `<6>` info, `<7>` debug.
-/// tracing's TRACE has no priority of its own and gets debug's.
+/// Returns the `sd-daemon(3)` prefix of a level: `<3>` error, `<4>` warning, `<6>` info, `<7>`
+/// debug. tracing's TRACE has no priority of its own and gets debug's.
 pub fn priority_prefix(level: Level) -> &'static str {
     match level {
         Level::ERROR => "<3>",
@@ -82,7 +82,10 @@ mod tests {
         let value = format!("{}:{}", metadata.dev(), metadata.ino());
 
         assert!(matches_journal_stream(&value, &file));
-        assert!(!matches_journal_stream(&format!("{}:{}", metadata.dev(), metadata.ino() + 1), &file));
+        assert!(!matches_journal_stream(
+            &format!("{}:{}", metadata.dev(), metadata.ino() + 1),
+            &file
+        ));
         assert!(!matches_journal_stream("", &file));
         assert!(!matches_journal_stream("8", &file));
         assert!(!matches_journal_stream("a:b", &file));

@@ -343,7 +343,10 @@ mod tests {
     fn parse_values() {
         let cases = [
             ("()", Literal::Tuple(vec![])),
-            ("(sys.stderr,)", Literal::Tuple(vec![Literal::Name("sys.stderr".to_string())])),
+            (
+                "(sys.stderr,)",
+                Literal::Tuple(vec![Literal::Name("sys.stderr".to_string())]),
+            ),
             ("('x')", string("x")),
             ("10*1024*1024", Literal::Int(10_485_760)),
             ("1_000", Literal::Int(1000)),
@@ -363,7 +366,10 @@ mod tests {
             ),
             (
                 " ( 'a' , ( 1 , 2 ) ) ",
-                Literal::Tuple(vec![string("a"), Literal::Tuple(vec![Literal::Int(1), Literal::Int(2)])]),
+                Literal::Tuple(vec![
+                    string("a"),
+                    Literal::Tuple(vec![Literal::Int(1), Literal::Int(2)]),
+                ]),
             ),
         ];
 

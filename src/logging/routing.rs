@@ -1,4 +1,4 @@
-//! Which handlers write a record, by the rules of Python's logger hierarchy.
+//! Routing of records to handlers by the rules of Python's logger hierarchy.
 //!
 //! A tracing target such as `caravan::decider::fetch` is the logger `caravan.decider.fetch`, a
 //! child of `caravan.decider`, of `caravan` and of the root. A record passes when its level is
@@ -69,7 +69,7 @@ impl Routing {
         reaches_handler && (!self.logger_levels || level <= effective_level)
     }
 
-    /// The configured loggers from `target` up to the root, closest first.
+    /// Returns the configured loggers from `target` up to the root, closest first.
     fn chain<'a>(&'a self, target: &'a str) -> impl Iterator<Item = &'a LoggerSettings> + 'a {
         let mut current = Some(target);
         let ancestors = std::iter::from_fn(move || {
@@ -162,8 +162,9 @@ mod tests {
         }
     }
 
-    /// Root at WARN to the console (0); `caravan` at DEBUG to a file (1); `caravan::local` at
-    /// NOTSET without propagation to an errors file (2) that takes ERROR only.
+    /// Builds three loggers. The root is at WARN and writes to the console (0). `caravan` is at
+    /// DEBUG and writes to a file (1). `caravan::local` is at NOTSET, does not propagate, and
+    /// writes to an errors file (2) that takes ERROR only.
     fn config() -> LoggingConfig {
         LoggingConfig {
             root: logger("", Some(LevelFilter::WARN), &[0], true),
@@ -194,7 +195,9 @@ mod tests {
         ];
 
         for (target, level, expected) in cases {
-            let written: Vec<bool> = (0..3).map(|index| routing.handler_writes(index, target, level)).collect();
+            let written: Vec<bool> = (0..3)
+                .map(|index| routing.handler_writes(index, target, level))
+                .collect();
             assert_eq!(written, expected, "{target} {level}");
         }
     }
@@ -204,7 +207,10 @@ mod tests {
         let routing = Routing::new(&config(), true);
 
         assert!(routing.handler_writes(2, "caravan::local", Level::ERROR));
-        assert!(!routing.handler_writes(1, "caravan::local", Level::ERROR), "propagation stops");
+        assert!(
+            !routing.handler_writes(1, "caravan::local", Level::ERROR),
+            "propagation stops"
+        );
     }
 
     #[test]
@@ -213,6 +219,9 @@ mod tests {
 
         assert!(routing.handler_writes(0, "hyper::proto", Level::TRACE));
         assert!(routing.handler_writes(1, "caravan::decider", Level::TRACE));
-        assert!(!routing.handler_writes(2, "caravan::local", Level::WARN), "handler levels still apply");
+        assert!(
+            !routing.handler_writes(2, "caravan::local", Level::WARN),
+            "handler levels still apply"
+        );
     }
 }

@@ -47,7 +47,7 @@ pub struct HandlerSettings {
     pub location: Location,
 }
 
-/// Where a handler writes.
+/// Destination of a handler's records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
     Stderr,
@@ -55,7 +55,10 @@ pub enum Destination {
     /// `NullHandler`: records are dropped.
     Discard,
     /// `FileHandler`: one file, appended to, or emptied at start-up when `truncate` is set.
-    File { path: PathBuf, truncate: bool },
+    File {
+        path: PathBuf,
+        truncate: bool,
+    },
     /// `RotatingFileHandler`: the file is renamed to `.1` (and older ones to `.2`, `.3`…)
     /// before a record would make it reach `max_bytes`.
     SizeRotating {
@@ -125,7 +128,7 @@ const LEVELS: [(&str, Option<LevelFilter>); 8] = [
 
 /// Parses a Python level name. Returns `None` for NOTSET.
 ///
-/// Python's logging knows the names in upper case only, so `debug` is rejected with a hint, and
+/// Python's logging accepts the names in upper case only, so `debug` is rejected with a hint, and
 /// the file stays valid for Python tools that read it.
 pub fn parse_level(text: &str) -> Result<Option<LevelFilter>, InvalidSetting> {
     if let Some((_, level)) = LEVELS.iter().find(|(name, _)| *name == text) {
@@ -134,7 +137,7 @@ pub fn parse_level(text: &str) -> Result<Option<LevelFilter>, InvalidSetting> {
 
     let names: Vec<&str> = LEVELS.iter().map(|(name, _)| *name).collect();
     let hint = match names.iter().find(|name| name.eq_ignore_ascii_case(text)) {
-        Some(name) => format!("write '{name}': Python's logging knows level names in upper case only"),
+        Some(name) => format!("write '{name}': Python's logging accepts level names in upper case only"),
         None => format!("use one of {}", names.join(", ")),
     };
     Err(InvalidSetting {
@@ -423,7 +426,8 @@ fn timed_rotating(arguments: &Arguments, folder: &Path) -> Result<Destination, I
             "leave atTime out",
         ));
     }
-    // `utc` is accepted either way; the rotation happens at UTC boundaries.
+    // NOTE: Python starts a new file at local midnight unless `utc` is true, but tracing-appender
+    // 0.2.5 rotates at UTC boundaries only, so `utc` is accepted and has no effect.
     arguments.boolean("utc")?;
     arguments.boolean("delay")?;
 
@@ -447,13 +451,13 @@ fn file_path(arguments: &Arguments, folder: &Path) -> Result<PathBuf, InvalidSet
             "write the file's path first, as in args = ('/var/log/caravan/caravan.log', 'a')",
         ));
     }
-    // `delay` only postpones opening the file in Python; caravan opens every file at start-up
+    // `delay` only postpones opening the file in Python. caravan opens every file at start-up,
     // so that a file it cannot open is reported at once.
     arguments.boolean("delay")?;
     Ok(folder.join(filename))
 }
 
-fn mode<'a>(arguments: &'a Arguments) -> Result<&'a str, InvalidSetting> {
+fn mode(arguments: &Arguments) -> Result<&str, InvalidSetting> {
     let mode = arguments.string("mode")?.unwrap_or("a");
     match mode {
         "a" | "w" => Ok(mode),
@@ -523,7 +527,7 @@ mod tests {
         assert_eq!(lower.reason, "unknown level name");
         assert_eq!(
             lower.hint.as_deref(),
-            Some("write 'DEBUG': Python's logging knows level names in upper case only")
+            Some("write 'DEBUG': Python's logging accepts level names in upper case only")
         );
         assert_eq!(
             unknown.hint.as_deref(),
@@ -559,14 +563,26 @@ mod tests {
             Some("write 'class = handlers.RotatingFileHandler', as Python's logging names it")
         );
         assert_eq!(other.reason, "unknown or unsupported handler class");
-        assert!(other.hint.as_deref().unwrap_or("").starts_with("the supported classes are StreamHandler"));
+        assert!(
+            other
+                .hint
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("the supported classes are StreamHandler")
+        );
     }
 
     #[test]
     fn stream_destinations() {
         assert_eq!(destination_of("StreamHandler", "()", "{}"), Ok(Destination::Stderr));
-        assert_eq!(destination_of("StreamHandler", "(sys.stderr,)", "{}"), Ok(Destination::Stderr));
-        assert_eq!(destination_of("StreamHandler", "(sys.stdout,)", "{}"), Ok(Destination::Stdout));
+        assert_eq!(
+            destination_of("StreamHandler", "(sys.stderr,)", "{}"),
+            Ok(Destination::Stderr)
+        );
+        assert_eq!(
+            destination_of("StreamHandler", "(sys.stdout,)", "{}"),
+            Ok(Destination::Stdout)
+        );
         assert_eq!(
             destination_of("StreamHandler", "()", "{'stream': sys.stdout}"),
             Ok(Destination::Stdout)
@@ -584,7 +600,11 @@ mod tests {
             })
         );
         assert_eq!(
-            destination_of("FileHandler", "('/var/log/caravan.log', 'w', 'UTF-8')", "{'delay': True}"),
+            destination_of(
+                "FileHandler",
+                "('/var/log/caravan.log', 'w', 'UTF-8')",
+                "{'delay': True}"
+            ),
             Ok(Destination::File {
                 path: PathBuf::from("/var/log/caravan.log"),
                 truncate: true
@@ -595,7 +615,11 @@ mod tests {
     #[test]
     fn rotating_destinations() {
         assert_eq!(
-            destination_of("handlers.RotatingFileHandler", "('/var/log/caravan/caravan.log', 'a', 10485760, 5)", "{}"),
+            destination_of(
+                "handlers.RotatingFileHandler",
+                "('/var/log/caravan/caravan.log', 'a', 10485760, 5)",
+                "{}"
+            ),
             Ok(Destination::SizeRotating {
                 path: PathBuf::from("/var/log/caravan/caravan.log"),
                 max_bytes: 10_485_760,
@@ -656,22 +680,92 @@ mod tests {
             ("FileHandler", "('',)", "{}", "the filename is empty"),
             ("FileHandler", "(5,)", "{}", "filename must be a string, not 5"),
             ("FileHandler", "('c.log', 'r')", "{}", "unsupported mode 'r'"),
-            ("FileHandler", "('c.log', 'a', 'latin-1')", "{}", "unsupported encoding 'latin-1': caravan writes UTF-8"),
-            ("FileHandler", "('c.log',)", "{'mod': 'a'}", "unknown keyword argument 'mod'"),
-            ("FileHandler", "('c.log', 'a')", "{'mode': 'a'}", "argument 'mode' given twice, in args and in kwargs"),
-            ("FileHandler", "('c.log',)", "('a',)", "kwargs must be a dict, not a tuple"),
-            ("FileHandler", "('c.log', 'a', None, False, None, 1)", "{}", "too many arguments: 6 given, but the class takes at most 5"),
-            ("NullHandler", "(1,)", "{}", "too many arguments: 1 given, but the class takes at most 0"),
+            (
+                "FileHandler",
+                "('c.log', 'a', 'latin-1')",
+                "{}",
+                "unsupported encoding 'latin-1': caravan writes UTF-8",
+            ),
+            (
+                "FileHandler",
+                "('c.log',)",
+                "{'mod': 'a'}",
+                "unknown keyword argument 'mod'",
+            ),
+            (
+                "FileHandler",
+                "('c.log', 'a')",
+                "{'mode': 'a'}",
+                "argument 'mode' given twice, in args and in kwargs",
+            ),
+            (
+                "FileHandler",
+                "('c.log',)",
+                "('a',)",
+                "kwargs must be a dict, not a tuple",
+            ),
+            (
+                "FileHandler",
+                "('c.log', 'a', None, False, None, 1)",
+                "{}",
+                "too many arguments: 6 given, but the class takes at most 5",
+            ),
+            (
+                "NullHandler",
+                "(1,)",
+                "{}",
+                "too many arguments: 1 given, but the class takes at most 0",
+            ),
             ("StreamHandler", "('stderr',)", "{}", "unsupported stream 'stderr'"),
             ("StreamHandler", "(sys.stdin,)", "{}", "unsupported stream sys.stdin"),
-            ("handlers.RotatingFileHandler", "('c.log', 'a', -1, 5)", "{}", "maxBytes is -1, outside 0 to 18446744073709551615"),
-            ("handlers.RotatingFileHandler", "('c.log', 'a', '10MB', 5)", "{}", "maxBytes must be a whole number, not '10MB'"),
-            ("handlers.RotatingFileHandler", "('c.log', 'a', 1024, 100000)", "{}", "backupCount is 100000, outside 0 to 10000"),
-            ("handlers.TimedRotatingFileHandler", "('c.log', 'S')", "{}", "unsupported when 'S'"),
-            ("handlers.TimedRotatingFileHandler", "('c.log', 'W0')", "{}", "unsupported when 'W0': weekly files start on Sunday only"),
-            ("handlers.TimedRotatingFileHandler", "('c.log', 'H', 2)", "{}", "unsupported interval 2: caravan starts a new file every period"),
-            ("handlers.TimedRotatingFileHandler", "('c.log', 'H')", "{'atTime': 5}", "atTime is not supported: files start anew at the start of each period"),
-            ("handlers.TimedRotatingFileHandler", "('c.log', 'H')", "{'utc': 'yes'}", "utc must be True or False, not 'yes'"),
+            (
+                "handlers.RotatingFileHandler",
+                "('c.log', 'a', -1, 5)",
+                "{}",
+                "maxBytes is -1, outside 0 to 18446744073709551615",
+            ),
+            (
+                "handlers.RotatingFileHandler",
+                "('c.log', 'a', '10MB', 5)",
+                "{}",
+                "maxBytes must be a whole number, not '10MB'",
+            ),
+            (
+                "handlers.RotatingFileHandler",
+                "('c.log', 'a', 1024, 100000)",
+                "{}",
+                "backupCount is 100000, outside 0 to 10000",
+            ),
+            (
+                "handlers.TimedRotatingFileHandler",
+                "('c.log', 'S')",
+                "{}",
+                "unsupported when 'S'",
+            ),
+            (
+                "handlers.TimedRotatingFileHandler",
+                "('c.log', 'W0')",
+                "{}",
+                "unsupported when 'W0': weekly files start on Sunday only",
+            ),
+            (
+                "handlers.TimedRotatingFileHandler",
+                "('c.log', 'H', 2)",
+                "{}",
+                "unsupported interval 2: caravan starts a new file every period",
+            ),
+            (
+                "handlers.TimedRotatingFileHandler",
+                "('c.log', 'H')",
+                "{'atTime': 5}",
+                "atTime is not supported: files start anew at the start of each period",
+            ),
+            (
+                "handlers.TimedRotatingFileHandler",
+                "('c.log', 'H')",
+                "{'utc': 'yes'}",
+                "utc must be True or False, not 'yes'",
+            ),
         ];
 
         for (class, args, kwargs, reason) in cases {

@@ -151,7 +151,7 @@ fn open_error(handler: &HandlerSettings, error: files::OpenError) -> ConfigError
     ConfigError::new(Some(handler.location.clone()), message).with_hint(error.hint)
 }
 
-/// The name the program was started under, such as `caravan` or `caravan-decider`.
+/// Returns the name the program was started under, such as `caravan` or `caravan-decider`.
 fn process_name() -> Arc<str> {
     let program = std::env::args_os().next().unwrap_or_default();
     let name = std::path::Path::new(&program)

@@ -36,6 +36,7 @@ mod demo;
 mod embedded;
 mod faults;
 mod history;
+mod logging;
 mod memory;
 mod paging;
 mod pipeline;
