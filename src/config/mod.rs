@@ -32,8 +32,9 @@
 //! the section does not set it, in `[DEFAULT]`. A `%(name)s` inside a `[DEFAULT]` value is also
 //! looked up in the section that reads the value first. `%%` is a literal `%`, and any other `%`
 //! is an error. Values may refer to values that contain references, up to 10 values deep.
-//! Interpolation applies only to the keys that caravan reads, so the logging sections below may
-//! contain Python's `%(asctime)s` format fields.
+//! Interpolation applies only to the keys that caravan reads. `format`, `datefmt` and `style` of
+//! the logging sections are read without it, as Python reads them, so they may contain
+//! `%(asctime)s` format fields.
 //!
 //! Two names are built in and cannot be set in the file:
 //! - `%(here)s` is the absolute path of the folder that contains the config file.
@@ -112,8 +113,11 @@
 //! ## Logging sections
 //!
 //! The sections of Python's logging configuration, `[loggers]`, `[handlers]`, `[formatters]`,
-//! `[logger_*]`, `[handler_*]` and `[formatter_*]`, are accepted so that a Paster file can keep
-//! them, but caravan does not read them yet. Any other section is an error.
+//! `[logger_NAME]`, `[handler_NAME]` and `[formatter_NAME]`, configure logging as Python's
+//! `logging.config.fileConfig` reads them, when the file has a `[loggers]` section. The
+//! [`crate::logging`] module describes what caravan makes of them, and the README's "Logging"
+//! section lists the keys, classes and fields. Sections that no `keys` list names are ignored, as
+//! in Python. Any other section is an error.
 //!
 //! ## Example
 //!
