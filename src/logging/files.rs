@@ -175,7 +175,23 @@ impl SizeRotatingFile {
         })
     }
 
+    /// Returns whether a record of `length` bytes would make the file reach `max_bytes`.
+    ///
+    /// The size is counted, and read from the file only when the count reaches the limit, so
+    /// that a file that someone else emptied is not rotated.
+    fn is_full(&mut self, length: u64) -> bool {
+        if self.size == 0 || self.size.saturating_add(length) < self.max_bytes {
+            return false;
+        }
+        if let Ok(metadata) = self.file.metadata() {
+            self.size = metadata.len();
+        }
+        self.size > 0 && self.size.saturating_add(length) >= self.max_bytes
+    }
+
     /// Renames the old files one number up and the current one to `.1`, then opens a new file.
+    /// A file that is missing is skipped, as Python skips it, so that a deleted log file is
+    /// created anew.
     fn rotate(&mut self) -> io::Result<()> {
         self.file.flush()?;
 
@@ -185,7 +201,9 @@ impl SizeRotatingFile {
                 std::fs::rename(&source, numbered(&self.path, number + 1))?;
             }
         }
-        std::fs::rename(&self.path, numbered(&self.path, 1))?;
+        if self.path.exists() {
+            std::fs::rename(&self.path, numbered(&self.path, 1))?;
+        }
 
         self.file = OpenOptions::new().create(true).append(true).open(&self.path)?;
         self.size = 0;
@@ -200,10 +218,10 @@ fn numbered(path: &Path, number: u32) -> PathBuf {
 }
 
 impl Write for SizeRotatingFile {
-    /// Writes one record; the non-blocking writer hands over each record in one call.
+    /// Writes one record. The non-blocking writer hands over each record in one call.
     fn write(&mut self, buffer: &[u8]) -> io::Result<usize> {
         let length = buffer.len() as u64;
-        if self.size > 0 && self.size.saturating_add(length) >= self.max_bytes {
+        if self.is_full(length) {
             match self.rotate() {
                 Ok(()) => self.rotation_failed = false,
                 // Lines keep going to the current file rather than being lost.
@@ -294,6 +312,36 @@ mod tests {
         assert_eq!(read(&numbered(&path, 1)), "a long record\n");
         assert_eq!(read(&path), "another one\n");
         assert!(!numbered(&path, 2).exists());
+    }
+
+    #[test]
+    fn deleted_file_created_anew() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("caravan.log");
+        let mut file = SizeRotatingFile::open(&path, 10, 2).unwrap();
+        file.write_all(b"first\n").unwrap();
+        std::fs::write(numbered(&path, 1), "older\n").unwrap();
+
+        std::fs::remove_file(&path).unwrap();
+        file.write_all(b"second\n").unwrap();
+
+        assert_eq!(read(&path), "second\n");
+        assert_eq!(read(&numbered(&path, 2)), "older\n");
+        assert!(!numbered(&path, 1).exists());
+    }
+
+    #[test]
+    fn emptied_file_not_rotated() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("caravan.log");
+        let mut file = SizeRotatingFile::open(&path, 10, 2).unwrap();
+        file.write_all(b"first\n").unwrap();
+
+        std::fs::File::create(&path).unwrap();
+        file.write_all(b"second\n").unwrap();
+
+        assert_eq!(read(&path), "second\n");
+        assert!(!numbered(&path, 1).exists());
     }
 
     #[test]
