@@ -11,6 +11,7 @@
 //!
 //! - [`cli`]: the binary's commands, argument parsing, logging set-up and exit codes.
 //! - [`config`]: the INI file (Paster semantics) read into a typed, validated config, errors collected.
+//! - [`logging`]: the config file's Python logging sections turned into the tracing subscriber.
 //! - [`supervisor`]: loads plugins, registers workflow types, runs and drains the poll loops.
 //! - [`decider`]: one poll loop: long poll, history pages, plugin call, response with retries.
 //! - [`worker`]: activity workers: pollers bounded by a concurrency limit, plugin calls, responses.
@@ -26,6 +27,7 @@ pub mod config;
 pub mod decider;
 pub mod identity;
 pub mod local;
+pub mod logging;
 pub mod notify;
 pub mod plugin;
 pub mod signals;

@@ -32,6 +32,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub debug: bool,
 
+    /// Format of log lines on stderr, and of the stream handlers of the config file's logging
+    /// sections: readable text, or one JSON object per line.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -39,6 +44,12 @@ pub struct Cli {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
     Json,
 }
 

@@ -1,40 +1,46 @@
-//! Logging to stderr through tracing.
+//! Logging set-up from the command line and the config file's logging sections.
 //!
-//! The daemon commands log at info by default and the one-shot commands at warn, as the Python tools
-//! did. `--verbose` and `--debug` raise the level, and `RUST_LOG` overrides everything. The AWS SDK's
-//! own logs stay at warn unless `--debug` is given.
+//! Without logging sections, caravan logs to stderr: the daemon commands at info by default and
+//! the one-shot commands at warn, as the Python tools did, and the AWS SDK's own logs at warn
+//! unless `--debug` is given. With logging sections (`caravan run`, `caravan local` and
+//! `caravan decider -c`), their handlers and levels apply instead. In both cases `--verbose` and
+//! `--debug` set the levels, and `RUST_LOG` overrides everything.
 
-use std::io::IsTerminal;
-
-use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
-use super::{Cli, Command};
+use super::args::LogFormat;
+use super::{Cli, Command, Failure};
+use crate::logging::{self, ConsoleFormat, LogGuard, LoggingConfig};
 
-/// Installs the subscriber. Log lines are written by a background thread, so the returned guard must
-/// live until the end of `main`, where dropping it flushes what is left.
-pub fn init(cli: &Cli) -> WorkerGuard {
-    let filter = match std::env::var("RUST_LOG") {
-        Ok(directives) => EnvFilter::try_new(&directives).unwrap_or_else(|error| {
-            eprintln!("warning: ignoring invalid RUST_LOG {directives:?}: {error}");
-            EnvFilter::new(default_directives(cli))
-        }),
-        Err(_) => EnvFilter::new(default_directives(cli)),
+/// Installs the subscriber. Log lines are written by background threads, so the returned guard
+/// must live until the end of `main`, where dropping it flushes what is left.
+///
+/// A log file that cannot be opened is a config error at its handler's line.
+pub fn init(cli: &Cli, file: Option<&LoggingConfig>) -> Result<LogGuard, Failure> {
+    // The file's levels apply unless the environment or the flags set others.
+    let filter = match (level_override(cli), file) {
+        (Some(filter), _) => Some(filter),
+        (None, Some(_)) => None,
+        (None, None) => Some(EnvFilter::new(default_directives(cli))),
+    };
+    let console_format = match cli.log_format {
+        LogFormat::Text => ConsoleFormat::Text,
+        LogFormat::Json => ConsoleFormat::Json,
     };
 
-    // Lines wait for the writer rather than being dropped when stderr is slow: an operator must not
-    // lose an error line to a burst of plugin logs.
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(std::io::stderr());
+    logging::install(file, filter, console_format).map_err(Failure::Config)
+}
 
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+/// Returns the filter of `RUST_LOG`, or else of `--verbose` or `--debug`.
+fn level_override(cli: &Cli) -> Option<EnvFilter> {
+    if let Ok(directives) = std::env::var("RUST_LOG") {
+        match EnvFilter::try_new(&directives) {
+            Ok(filter) => return Some(filter),
+            Err(error) => eprintln!("warning: ignoring invalid RUST_LOG {directives:?}: {error}"),
+        }
+    }
 
-    guard
+    (cli.verbose || cli.debug).then(|| EnvFilter::new(default_directives(cli)))
 }
 
 fn default_directives(cli: &Cli) -> &'static str {

@@ -26,7 +26,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, Command, OutputFormat};
+pub use args::{Cli, Command, LogFormat, OutputFormat};
 
 use crate::config::ConfigError;
 
@@ -62,7 +62,16 @@ pub fn main() -> ExitCode {
         Err(error) => return report_usage_error(error),
     };
 
-    let log_guard = logging::init(&cli);
+    // The config file comes first, because its logging sections set logging up. Its errors go
+    // to stderr directly.
+    let service_config = match run::ServiceConfig::read(&cli) {
+        Ok(service_config) => service_config,
+        Err(failure) => return report_failure(failure),
+    };
+    let log_guard = match logging::init(&cli, service_config.logging()) {
+        Ok(log_guard) => log_guard,
+        Err(failure) => return report_failure(failure),
+    };
 
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -72,7 +81,7 @@ pub fn main() -> ExitCode {
         }
     };
 
-    let result = runtime.block_on(dispatch(cli));
+    let result = runtime.block_on(dispatch(cli, service_config));
 
     // Plugin calls on blocking threads may still run after a deadline; they are abandoned, not awaited.
     runtime.shutdown_background();
@@ -104,11 +113,11 @@ fn arguments() -> Vec<OsString> {
     arguments
 }
 
-async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
+async fn dispatch(cli: Cli, service_config: run::ServiceConfig) -> Result<ExitCode, Failure> {
     match &cli.command {
-        Command::Run(run_args) => run::run_config(&run_args.config_file).await,
-        Command::Decider(decider_args) => run::run_decider(&cli, decider_args).await,
-        Command::Local(local_args) => run::run_local(local_args.config_file.as_deref().or(cli.config.as_deref())).await,
+        Command::Run(_) => run::run_config(service_config).await,
+        Command::Decider(decider_args) => run::run_decider(decider_args, service_config).await,
+        Command::Local(_) => run::run_local(service_config).await,
         Command::Domain(command) => commands::domain(&cli, command).await,
         Command::Start(start_args) => commands::start(&cli, start_args).await,
         Command::Signal(signal_args) => commands::signal(&cli, signal_args).await,

@@ -1,6 +1,5 @@
 //! `caravan run CONFIG` and `caravan decider`, the long-running commands.
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,26 +7,80 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::args::DeciderArgs;
-use super::{Cli, EXIT_FORCED_STOP, EXIT_SOFTWARE, Failure};
-use crate::config::{self, Config, ConfigError};
+use super::{Cli, Command, EXIT_FORCED_STOP, EXIT_SOFTWARE, Failure};
+use crate::config::{self, Config, ConfigError, Global};
+use crate::logging::LoggingConfig;
 use crate::plugin::LoadedPlugin;
 use crate::signals::Intent;
 use crate::supervisor::{self, Prepared, ReloadErrors, Reloaded, Stopped};
 use crate::{identity, local, signals, swf};
 use tokio::sync::mpsc::UnboundedReceiver;
 
+/// The config file of a long-running command. It is read before logging is set up, because its
+/// logging sections configure the logging.
+pub enum ServiceConfig {
+    /// `caravan run CONFIG`: the whole file.
+    Full(Config),
+    /// `caravan local CONFIG` and `caravan decider -c CONFIG`: the `[caravan]`, `[local]`,
+    /// `[lambda:NAME]` and logging sections.
+    Global(Global, Option<LoggingConfig>),
+    /// A one-shot command, which reads its config file later and without the logging sections,
+    /// or a long-running command without a config file.
+    Absent,
+}
+
+impl ServiceConfig {
+    /// Reads the config file of `caravan run`, `caravan local` or `caravan decider`.
+    pub fn read(cli: &Cli) -> Result<ServiceConfig, Failure> {
+        let path = match &cli.command {
+            Command::Run(run_args) => {
+                let config = config::load(&run_args.config_file).map_err(|errors| Failure::Config(errors.0))?;
+                return Ok(ServiceConfig::Full(config));
+            }
+            Command::Decider(_) => cli.config.as_deref(),
+            Command::Local(local_args) => local_args.config_file.as_deref().or(cli.config.as_deref()),
+            _ => None,
+        };
+
+        let Some(path) = path else {
+            return Ok(ServiceConfig::Absent);
+        };
+        let (global, logging) = config::load_global_and_logging(path).map_err(|errors| Failure::Config(errors.0))?;
+        Ok(ServiceConfig::Global(global, logging))
+    }
+
+    /// Returns the logging sections, if the file has them.
+    pub fn logging(&self) -> Option<&LoggingConfig> {
+        match self {
+            ServiceConfig::Full(config) => config.logging.as_ref(),
+            ServiceConfig::Global(_, logging) => logging.as_ref(),
+            ServiceConfig::Absent => None,
+        }
+    }
+
+    fn into_global(self) -> Global {
+        match self {
+            ServiceConfig::Full(config) => config.global,
+            ServiceConfig::Global(global, _) => global,
+            ServiceConfig::Absent => Global::default(),
+        }
+    }
+}
+
 /// Runs the deciders and workers of a config file until a stop signal.
-pub async fn run_config(path: &Path) -> Result<ExitCode, Failure> {
-    let config = config::load(path).map_err(|errors| Failure::Config(errors.0))?;
-    serve(config).await
+pub async fn run_config(service_config: ServiceConfig) -> Result<ExitCode, Failure> {
+    match service_config {
+        ServiceConfig::Full(config) => serve(config).await,
+        // `ServiceConfig::read` loads the whole file for `caravan run`.
+        ServiceConfig::Global(..) | ServiceConfig::Absent => Err(Failure::Runtime(anyhow::anyhow!(
+            "internal error: caravan run started without its config file"
+        ))),
+    }
 }
 
 /// Runs one decider described by flags, as the Python `caravan-decider` did.
-pub async fn run_decider(cli: &Cli, decider: &DeciderArgs) -> Result<ExitCode, Failure> {
-    let mut global = match &cli.config {
-        Some(path) => config::load_global(path).map_err(|errors| Failure::Config(errors.0))?,
-        None => config::Global::default(),
-    };
+pub async fn run_decider(decider: &DeciderArgs, service_config: ServiceConfig) -> Result<ExitCode, Failure> {
+    let mut global = service_config.into_global();
     if decider.register_workflows {
         global.register_types = true;
     }
@@ -132,16 +185,10 @@ async fn stop_embedded(embedded: Option<local::RunningEndpoint>) {
     }
 }
 
-/// Runs caravan's own SWF endpoint until a stop signal.
-pub async fn run_local(config_file: Option<&Path>) -> Result<ExitCode, Failure> {
-    let settings = match config_file {
-        Some(path) => {
-            config::load_global(path)
-                .map_err(|errors| Failure::Config(errors.0))?
-                .local
-        }
-        None => config::LocalSettings::default(),
-    };
+/// Runs caravan's own SWF endpoint, with the `[local]` settings of the config file if there is
+/// one, until a stop signal.
+pub async fn run_local(service_config: ServiceConfig) -> Result<ExitCode, Failure> {
+    let settings = service_config.into_global().local;
     let mut intents = signals::listen().context("cannot install signal handlers")?;
 
     let endpoint = local::start(&settings).await?;
@@ -234,6 +281,12 @@ impl Reloader {
             None => self.started_with.clone(),
         };
         self.check_unchanged_settings(&config)?;
+        if config.logging != self.started_with.logging {
+            tracing::warn!(
+                config = %config_name(&config),
+                "the logging sections changed; they apply only when caravan starts, so restart it to apply them"
+            );
+        }
         if config.deciders.is_empty() && config.workers.is_empty() {
             return Err(vec![format!(
                 "{} has no [decider:NAME] or [worker:NAME] section left",

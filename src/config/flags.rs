@@ -83,6 +83,8 @@ impl Config {
             plugins,
             deciders: vec![decider],
             workers: Vec::new(),
+            // `caravan decider` sets up logging from its `-c` file before it builds this config.
+            logging: None,
         })
     }
 }

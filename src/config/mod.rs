@@ -32,8 +32,9 @@
 //! the section does not set it, in `[DEFAULT]`. A `%(name)s` inside a `[DEFAULT]` value is also
 //! looked up in the section that reads the value first. `%%` is a literal `%`, and any other `%`
 //! is an error. Values may refer to values that contain references, up to 10 values deep.
-//! Interpolation applies only to the keys that caravan reads, so the logging sections below may
-//! contain Python's `%(asctime)s` format fields.
+//! Interpolation applies only to the keys that caravan reads. `format`, `datefmt` and `style` of
+//! the logging sections are read without it, as Python reads them, so they may contain
+//! `%(asctime)s` format fields.
 //!
 //! Two names are built in and cannot be set in the file:
 //! - `%(here)s` is the absolute path of the folder that contains the config file.
@@ -113,8 +114,11 @@
 //! ## Logging sections
 //!
 //! The sections of Python's logging configuration, `[loggers]`, `[handlers]`, `[formatters]`,
-//! `[logger_*]`, `[handler_*]` and `[formatter_*]`, are accepted so that a Paster file can keep
-//! them, but caravan does not read them yet. Any other section is an error.
+//! `[logger_NAME]`, `[handler_NAME]` and `[formatter_NAME]`, configure logging as Python's
+//! `logging.config.fileConfig` reads them, when the file has a `[loggers]` section. The
+//! [`crate::logging`] module describes what caravan makes of them, and the README's "Logging"
+//! section lists the keys, classes and fields. Sections that no `keys` list names are ignored, as
+//! in Python. Any other section is an error.
 //!
 //! ## Example
 //!
@@ -171,6 +175,8 @@ mod error;
 mod flags;
 pub mod ini;
 mod interpolation;
+mod logging;
+mod reader;
 mod sections;
 mod values;
 
@@ -183,6 +189,8 @@ use std::str::FromStr;
 pub use error::{ConfigError, ConfigErrors, Location};
 pub use flags::{DeciderFlags, FLAGS_DECIDER_NAME, swf_name_problem, validate_endpoint_url, validate_swf_name};
 pub use ini::{Document, Entry, Section};
+
+use crate::logging::LoggingConfig;
 
 pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 75;
 pub const SHUTDOWN_TIMEOUT_SECS_RANGE: RangeInclusive<u64> = 1..=3600;
@@ -203,6 +211,8 @@ pub struct Config {
     pub deciders: Vec<DeciderSection>,
     /// Worker sections in file order.
     pub workers: Vec<WorkerSection>,
+    /// The logging sections, or `None` when the file has no `[loggers]` section.
+    pub logging: Option<LoggingConfig>,
 }
 
 impl Config {
@@ -494,6 +504,32 @@ pub fn parse_global(text: &str, path: &Path) -> Result<Global, ConfigErrors> {
     sections::read_global_only(&document).map_err(ConfigErrors::sorted)
 }
 
+/// Reads what `caravan local` and `caravan decider -c` need: [`load_global`]'s sections and the
+/// logging sections.
+pub fn load_global_and_logging(path: &Path) -> Result<(Global, Option<LoggingConfig>), ConfigErrors> {
+    let path = ini::absolute_path(path)?;
+    let text = read_file(&path)?;
+
+    parse_global_and_logging(&text, &path)
+}
+
+/// Parses the text of the config file at `path` as [`load_global_and_logging`] reads it.
+pub fn parse_global_and_logging(text: &str, path: &Path) -> Result<(Global, Option<LoggingConfig>), ConfigErrors> {
+    let document = Document::parse(text, path).map_err(ConfigErrors::sorted)?;
+
+    let mut errors = Vec::new();
+    let logging = logging::read_logging(&document, &mut errors);
+    let global = sections::read_global_only(&document).map_err(|global_errors| {
+        errors.extend(global_errors);
+        ConfigErrors::sorted(std::mem::take(&mut errors))
+    })?;
+
+    if !errors.is_empty() {
+        return Err(ConfigErrors::sorted(errors));
+    }
+    Ok((global, logging))
+}
+
 fn read_file(path: &Path) -> Result<String, ConfigError> {
     std::fs::read_to_string(path).map_err(|error| {
         let message = format!("failed to read config file '{}': {error}", path.display());
@@ -509,5 +545,7 @@ fn read_file(path: &Path) -> Result<String, ConfigError> {
     })
 }
 
+#[cfg(test)]
+mod logging_tests;
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::error::{ConfigError, escape, quote};
 use super::ini::{Document, Section};
+use super::reader::{Lookup, Reader};
 use super::values::{self, Invalid, closest, describe_key};
 use super::{
     CONCURRENCY_RANGE, Config, DeciderSection, FAULT_LATENCY_MS_RANGE, FAULT_SHARE_RANGE, FailedDecisionPolicy, Global,
@@ -128,8 +129,7 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
             SectionKind::Decider(name) => decider_sections.push((section, name)),
             SectionKind::Worker(name) => worker_sections.push((section, name)),
             SectionKind::Lambda(name) => lambda_sections.push((section, name)),
-            // NOTE: logging configuration from these sections is not implemented yet, so they
-            // are accepted and their keys are not checked.
+            // Read below, as a whole, because the sections refer to each other.
             SectionKind::Logging => {}
             SectionKind::Unknown => errors.push(unknown_section_error(document, section)),
         }
@@ -166,6 +166,7 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
     }
 
     read_lambda_functions(document, &lambda_sections, &mut local, &mut errors);
+    let logging = super::logging::read_logging(document, &mut errors);
 
     if !errors.is_empty() {
         return Err(errors);
@@ -177,6 +178,7 @@ pub fn read_config(document: &Document) -> Result<Config, Vec<ConfigError>> {
         plugins,
         deciders,
         workers,
+        logging,
     })
 }
 
@@ -664,130 +666,4 @@ fn parse_plugin_permissions(text: &str) -> Result<PluginPermissions, Invalid> {
             "use 'relaxed' only on development machines: it loads plugin files that other users could change",
         )
     })
-}
-
-/// The result of looking a key up for reading.
-enum Lookup {
-    /// Neither the section nor `[DEFAULT]` sets the key.
-    Absent,
-    /// The key is set to an empty value, on this line, which counts as not set.
-    Empty(u32),
-    /// The interpolated value and the line that sets it.
-    Set(String, u32),
-    /// Interpolation failed and the error is recorded.
-    Failed,
-}
-
-/// Reads the keys of one section, recording every error in the shared list.
-struct Reader<'a> {
-    document: &'a Document,
-    section: &'a Section,
-    errors: &'a mut Vec<ConfigError>,
-}
-
-impl<'a> Reader<'a> {
-    fn new(document: &'a Document, section: &'a Section, errors: &'a mut Vec<ConfigError>) -> Reader<'a> {
-        Reader {
-            document,
-            section,
-            errors,
-        }
-    }
-
-    /// Records an error for each of the section's own keys that is not in `allowed`. Keys that
-    /// come from `[DEFAULT]` are not checked, because every section inherits them.
-    fn check_keys(&mut self, allowed: &[&str], shape: &str) {
-        for (key, line) in self.section.own_keys() {
-            if allowed.contains(&key) {
-                continue;
-            }
-
-            let hint = match closest(key, allowed) {
-                Some(known) => format!("did you mean '{known}'?"),
-                None => format!("the keys of {shape} are: {}", allowed.join(", ")),
-            };
-            let message = format!("unknown key {}", describe_key(key, Some(self.section.name())));
-            let location = Some(self.document.location(line));
-            self.errors.push(ConfigError::new(location, message).with_hint(hint));
-        }
-    }
-
-    fn lookup(&mut self, key: &str) -> Lookup {
-        let Some(entry) = self.document.raw(self.section.name(), key) else {
-            return Lookup::Absent;
-        };
-
-        match self.document.interpolate(self.section.name(), entry) {
-            Ok(text) if text.is_empty() => Lookup::Empty(entry.line),
-            Ok(text) => Lookup::Set(text, entry.line),
-            Err(error) => {
-                self.errors.push(error);
-                Lookup::Failed
-            }
-        }
-    }
-
-    /// Reads and converts an optional one-line value. Returns `None` when the key is not set or
-    /// its value is invalid, which records an error.
-    fn optional<T>(&mut self, key: &str, convert: impl FnOnce(&str) -> Result<T, Invalid>) -> Option<T> {
-        match self.lookup(key) {
-            Lookup::Set(text, line) => self.convert_one_line(key, &text, line, convert),
-            Lookup::Absent | Lookup::Empty(_) | Lookup::Failed => None,
-        }
-    }
-
-    /// Reads and converts a required one-line value, recording an error when it is missing.
-    fn required<T>(&mut self, key: &str, hint: &str, convert: impl FnOnce(&str) -> Result<T, Invalid>) -> Option<T> {
-        let (text, line) = self.required_text(key, hint)?;
-        self.convert_one_line(key, &text, line, convert)
-    }
-
-    /// Reads a required value, which may span several lines, and the line that sets it.
-    fn required_text(&mut self, key: &str, hint: &str) -> Option<(String, u32)> {
-        match self.lookup(key) {
-            Lookup::Set(text, line) => Some((text, line)),
-            Lookup::Absent => {
-                let message = format!("missing key {}", describe_key(key, Some(self.section.name())));
-                let location = Some(self.document.location(self.section.line()));
-                self.errors.push(ConfigError::new(location, message).with_hint(hint));
-                None
-            }
-            Lookup::Empty(line) => {
-                self.push_missing_value(key, line, hint);
-                None
-            }
-            Lookup::Failed => None,
-        }
-    }
-
-    fn push_missing_value(&mut self, key: &str, line: u32, hint: &str) {
-        let message = format!("missing value for {}", describe_key(key, Some(self.section.name())));
-        let location = Some(self.document.location(line));
-        self.errors.push(ConfigError::new(location, message).with_hint(hint));
-    }
-
-    fn convert_one_line<T>(
-        &mut self,
-        key: &str,
-        text: &str,
-        line: u32,
-        convert: impl FnOnce(&str) -> Result<T, Invalid>,
-    ) -> Option<T> {
-        let result = if text.contains('\n') {
-            Err(Invalid::new("the value spans several lines")
-                .with_hint("lines indented deeper than the key continue its value, so remove the indentation of the lines below it"))
-        } else {
-            convert(text)
-        };
-
-        match result {
-            Ok(value) => Some(value),
-            Err(invalid) => {
-                let location = Some(self.document.location(line));
-                let error = invalid.into_error(key, Some(self.section.name()), text, location);
-                self.errors.push(error);
-                None
-            }
-        }
-    }
 }

@@ -703,12 +703,15 @@ fn unknown_section_without_suggestion() {
 }
 
 #[test]
-fn logging_sections_ignored() {
+fn unlisted_logging_sections_ignored() {
     let text = format!(
         "{MINIMAL}[loggers]\nkeys = root\n[logger_root]\nlevel = INFO\n[formatter_plain]\nformat = %(asctime)s %(message)s\n"
     );
+    let config = parse_ok(&text);
 
-    assert_eq!(parse_ok(&text).deciders.len(), 1);
+    assert_eq!(config.deciders.len(), 1);
+    let logging = config.logging.expect("logging configured");
+    assert_eq!(logging.root.level, Some(tracing_subscriber::filter::LevelFilter::INFO));
 }
 
 #[test]

@@ -16,7 +16,7 @@ use crate::support::{caravan_bin, run_caravan, scratch};
 const WAIT: Duration = Duration::from_secs(30);
 
 /// Writes the demo config with the embedded endpoint on a free port; returns the config and the URL.
-fn embedded_demo_config(folder: &Path, poll_window_secs: u64) -> (String, String) {
+pub fn embedded_demo_config(folder: &Path, poll_window_secs: u64) -> (String, String) {
     let config = demo_config(folder, "local", "demo");
     let port = free_port();
     let mut text = std::fs::read_to_string(&config).expect("read the config");

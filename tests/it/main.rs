@@ -38,6 +38,7 @@ mod embedded;
 mod exit_codes;
 mod faults;
 mod history;
+mod logging;
 mod memory;
 mod paging;
 mod permissions;

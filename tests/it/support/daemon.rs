@@ -1,6 +1,7 @@
 //! A caravan daemon process (`caravan run` or `caravan-decider`) with its log captured.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -20,20 +21,34 @@ pub struct Daemon {
 impl Daemon {
     /// Starts `program ARGS` with the isolated environment plus `extra_env`, capturing stderr.
     pub fn spawn(program: &Path, args: &[&str], home: &Path, extra_env: &[(&str, &str)]) -> Daemon {
-        let mut command = Command::new(program);
-        command
-            .args(args)
-            .env_clear()
-            .envs(isolated_env(home))
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        for (key, value) in extra_env {
-            command.env(key, value);
-        }
+        let mut command = command(program, args, home, extra_env);
+        command.stderr(Stdio::piped());
         let mut child = command.spawn().expect("caravan starts");
 
-        let log = Arc::new(Mutex::new(Vec::new()));
         let stderr = child.stderr.take().expect("stderr is piped");
+        Daemon::capture(child, stderr)
+    }
+
+    /// Starts like [`Daemon::spawn`], with stderr connected as systemd connects it to the
+    /// journal: `JOURNAL_STREAM` contains the device and inode numbers of the stderr pipe.
+    pub fn spawn_journal_style(program: &Path, args: &[&str], home: &Path, extra_env: &[(&str, &str)]) -> Daemon {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        let writer = std::fs::File::from(std::os::fd::OwnedFd::from(writer));
+        let metadata = writer.metadata().expect("stat the pipe");
+        let journal_stream = format!("{}:{}", metadata.dev(), metadata.ino());
+
+        let mut command = command(program, args, home, extra_env);
+        command.env("JOURNAL_STREAM", journal_stream).stderr(writer);
+        let child = command.spawn().expect("caravan starts");
+        // Only the child has the write end now, so the reader sees the end of the file when it exits.
+        drop(command);
+
+        Daemon::capture(child, reader)
+    }
+
+    /// Collects the lines of `stderr` on a thread of its own.
+    fn capture(child: Child, stderr: impl Read + Send + 'static) -> Daemon {
+        let log = Arc::new(Mutex::new(Vec::new()));
         let sink = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -88,6 +103,20 @@ impl Daemon {
         }
         None
     }
+}
+
+/// `program ARGS` with the isolated environment plus `extra_env`, and no stdout.
+fn command(program: &Path, args: &[&str], home: &Path, extra_env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .env_clear()
+        .envs(isolated_env(home))
+        .stdout(Stdio::null());
+    for (key, value) in extra_env {
+        command.env(key, value);
+    }
+    command
 }
 
 impl Drop for Daemon {
