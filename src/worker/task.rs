@@ -8,6 +8,7 @@ use caravan_plugin::activity::ActivityOutcome;
 use serde::Deserialize;
 
 use super::WorkerSpec;
+use super::heartbeat::HeartbeatDetails;
 use crate::plugin::{CallError, LoadedPlugin};
 use crate::swf::{self, DirectClient, ErrorClass};
 
@@ -138,7 +139,7 @@ fn parse_task(response: &[u8]) -> Result<Option<ActivityTask>, String> {
 }
 
 /// Runs the activity on a blocking thread, keeping the task's span for the plugin's log records,
-/// and sends heartbeats every `heartbeat_every` while it runs. Turns every plugin failure into a
+/// and sends heartbeats every `heartbeat_every` while it runs, with the details it records. Turns every plugin failure into a
 /// failed outcome, and a failure after SWF requested cancellation into a canceled one.
 pub async fn run_plugin(
     client: &DirectClient,
@@ -149,11 +150,16 @@ pub async fn run_plugin(
     let body = task.body.clone();
     let span = tracing::Span::current();
     let cancel = Arc::new(AtomicBool::new(false));
+    let details = Arc::new(HeartbeatDetails::default());
 
     let flag = cancel.clone();
-    let running = tokio::task::spawn_blocking(move || span.in_scope(|| plugin.run_activity(&body, &flag)));
+    let recorded = details.clone();
+    let running = tokio::task::spawn_blocking(move || {
+        let sink = |bytes: &[u8]| recorded.record(bytes);
+        span.in_scope(|| plugin.run_activity(&body, &flag, &sink))
+    });
     let (joined, cancel_requested) =
-        super::heartbeat::beat_while_running(client, &task.token, heartbeat_every, &cancel, running).await;
+        super::heartbeat::beat_while_running(client, &task.token, heartbeat_every, &cancel, &details, running).await;
 
     match outcome_of(joined) {
         Outcome::Failed { reason, details } if cancel_requested => {

@@ -6,12 +6,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::daemon::Daemon;
 use crate::support::endpoint::{Endpoint, Kind};
+use crate::support::proxy::Proxy;
 use crate::support::swf::{Swf, attributes};
-use crate::support::{caravan_bin, plugins, scratch, unique_name};
+use crate::support::{caravan_bin, plugins, run_caravan, scratch, unique_name, wait_for};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -58,7 +59,10 @@ struct Setup {
     _endpoint: Endpoint,
     swf: Swf,
     daemon: Daemon,
-    _folder: tempfile::TempDir,
+    /// The recording proxy between the daemon and the endpoint, when there is one.
+    proxy: Option<Proxy>,
+    config: String,
+    folder: tempfile::TempDir,
 }
 
 fn setup() -> Setup {
@@ -70,13 +74,24 @@ fn setup_with_shutdown_timeout(shutdown_timeout_secs: u64) -> Setup {
 }
 
 fn setup_on(kind: Kind, shutdown_timeout_secs: u64) -> Setup {
-    let endpoint = Endpoint::of_kind(kind);
+    start_daemon(Endpoint::of_kind(kind), None, shutdown_timeout_secs)
+}
+
+/// Starts the daemon against `caravan local` through a recording proxy.
+fn setup_behind_proxy() -> Setup {
+    let endpoint = Endpoint::local();
+    let proxy = Proxy::start(endpoint.addr);
+    start_daemon(endpoint, Some(proxy), 30)
+}
+
+fn start_daemon(endpoint: Endpoint, proxy: Option<Proxy>, shutdown_timeout_secs: u64) -> Setup {
     let folder = scratch();
     let domain = unique_name("activities");
     let swf = Swf::new(&endpoint.url(), &domain);
     swf.register_domain();
 
-    let config = write_config(folder.path(), &endpoint.url(), &domain, shutdown_timeout_secs);
+    let daemon_endpoint = proxy.as_ref().map_or_else(|| endpoint.url(), Proxy::url);
+    let config = write_config(folder.path(), &daemon_endpoint, &domain, shutdown_timeout_secs);
     let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], folder.path(), &[]);
     assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
 
@@ -84,7 +99,9 @@ fn setup_on(kind: Kind, shutdown_timeout_secs: u64) -> Setup {
         _endpoint: endpoint,
         swf,
         daemon,
-        _folder: folder,
+        proxy,
+        config,
+        folder,
     }
 }
 
@@ -334,4 +351,89 @@ fn terminated_execution_stops_activity() {
     assert_eq!(status.as_deref(), Some("TERMINATED"));
     let history = setup.swf.history("relay-terminated", &run_id);
     assert!(attributes(&history, "ActivityTaskCompleted").is_none(), "{history:#?}");
+}
+
+/// Runs the `Progress` activity with `input` as its last heartbeat details, under a 2-second
+/// heartbeat timeout, and kills the daemon once a heartbeat with those details reached the
+/// endpoint, so that no heartbeat follows and the task times out. Returns the details of that
+/// heartbeat and the attributes of the `ActivityTaskTimedOut` event.
+fn time_out_after_progress(setup: &mut Setup, workflow_id: &str, input: &str, expected: &str) -> (Value, Value) {
+    let proxy = setup.proxy.as_ref().expect("a proxy");
+    let request = json!({
+        "activity": "Progress",
+        "version": "1",
+        "taskList": "relay-work",
+        "input": input,
+        "heartbeatTimeout": "2",
+    });
+    let run_id = setup.swf.start(workflow_id, "Relay", "1", Some(&request.to_string()));
+
+    let heartbeat = wait_for(WAIT, || {
+        proxy
+            .requests("RecordActivityTaskHeartbeat")
+            .into_iter()
+            .find(|body| body["details"] == expected)
+    });
+    let heartbeat = heartbeat.unwrap_or_else(|| {
+        panic!(
+            "no heartbeat with the details reached the endpoint: {:?}\n{}",
+            proxy.requests("RecordActivityTaskHeartbeat"),
+            setup.daemon.log()
+        )
+    });
+    setup.daemon.signal(Signal::SIGKILL);
+    setup.daemon.wait_exit(WAIT).expect("daemon exits");
+
+    let timed_out = setup
+        .swf
+        .wait_event(workflow_id, &run_id, "ActivityTaskTimedOut", WAIT)
+        .expect("activity timed out");
+    (
+        heartbeat["details"].clone(),
+        timed_out["activityTaskTimedOutEventAttributes"].clone(),
+    )
+}
+
+#[test]
+fn timed_out_event_shows_last_details() {
+    let mut setup = setup_behind_proxy();
+
+    let (sent, timed_out) = time_out_after_progress(&mut setup, "relay-progress", "step 3", "step 3");
+
+    assert_eq!(sent, "step 3");
+    assert_eq!(timed_out["timeoutType"], "HEARTBEAT");
+    assert_eq!(timed_out["details"], "step 3");
+    let history = run_caravan(
+        &caravan_bin(),
+        &[
+            "-c",
+            &setup.config,
+            "history",
+            "-d",
+            &setup.swf.domain,
+            "-i",
+            "relay-progress",
+        ],
+        setup.folder.path(),
+        &[],
+    );
+    let table = String::from_utf8_lossy(&history.stdout);
+    let line = table
+        .lines()
+        .find(|line| line.contains("ActivityTaskTimedOut"))
+        .unwrap_or_else(|| panic!("no ActivityTaskTimedOut row: {table}"));
+    assert!(line.contains(r#"details="step 3""#), "{line}");
+}
+
+#[test]
+fn long_details_cut_between_characters() {
+    let mut setup = setup_behind_proxy();
+    // 2,047 one-byte characters, then four-byte ones: a cut at 2,048 bytes would split a "🚀".
+    let details = format!("{}{}", "d".repeat(2047), "🚀".repeat(100));
+    let expected = format!("{}🚀", "d".repeat(2047));
+
+    let (sent, timed_out) = time_out_after_progress(&mut setup, "relay-long-details", &details, &expected);
+
+    assert_eq!(sent.as_str().map(|text| text.chars().count()), Some(2048));
+    assert_eq!(timed_out["details"], expected.as_str());
 }
