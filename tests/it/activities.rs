@@ -243,6 +243,51 @@ fn abi_1_0_plugin_still_decides() {
 }
 
 #[test]
+fn abi_1_1_plugin_still_runs_activities() {
+    let endpoint = Endpoint::local();
+    let folder = scratch();
+    let domain = unique_name("legacy-activities");
+    let swf = Swf::new(&endpoint.url(), &domain);
+    swf.register_domain();
+    let config = folder.path().join("caravan.ini");
+    let text = format!(
+        "[caravan]\nendpoint_url = {}\nregister_types = true\n\n\
+         [plugin:relay]\npath = {}\n\n\
+         [plugin:legacy]\npath = {}\n\n\
+         [decider:relay]\ndomain = {domain}\ntask_list = relay\nplugins = relay\n\n\
+         [worker:legacy]\ndomain = {domain}\ntask_list = legacy-work\nplugins = legacy\n",
+        endpoint.url(),
+        plugins().relay.display(),
+        plugins().abi_1_1.display()
+    );
+    std::fs::write(&config, text).expect("write the config");
+    let daemon = Daemon::spawn(
+        &caravan_bin(),
+        &["run", &config.display().to_string()],
+        folder.path(),
+        &[],
+    );
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+
+    // The activity outlasts its 2-second heartbeat timeout, so it completes only if the worker
+    // heartbeats for it.
+    let request = json!({
+        "activity": "LegacyWait",
+        "version": "1",
+        "taskList": "legacy-work",
+        "input": "3000",
+        "heartbeatTimeout": "2",
+    });
+    let run_id = swf.start("legacy-wait", "Relay", "1", Some(&request.to_string()));
+
+    let status = swf.wait_closed("legacy-wait", &run_id, WAIT);
+    assert_eq!(status.as_deref(), Some("COMPLETED"), "{}", daemon.log());
+    let history = swf.history("legacy-wait", &run_id);
+    let completed = attributes(&history, "ActivityTaskCompleted").expect("activity completed");
+    assert_eq!(completed["result"], "legacy waited");
+}
+
+#[test]
 fn deadline_names_abandoned_activity() {
     let mut setup = setup_with_shutdown_timeout(2);
     start_relay(&setup.swf, "relay-stuck", "Sleep", "relay-work", "30000");
