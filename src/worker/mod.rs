@@ -14,6 +14,7 @@
 mod heartbeat;
 mod respond;
 mod task;
+mod task_timeout;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -88,6 +89,8 @@ pub struct WorkerSpec {
     pub activities: ActivityTable,
     /// Limits the warnings about tasks of an activity type no plugin serves.
     pub unknown_types: RepeatLimiter,
+    /// Limits the warnings about failed lookups of a task's own heartbeat timeout.
+    pub heartbeat_lookup_failures: RepeatLimiter,
 }
 
 /// The activity tasks a worker is running, so that a shutdown that reaches its deadline can name
@@ -313,7 +316,7 @@ async fn handle_task(context: &WorkerContext, polled: ActivityTask) {
         .manifest()
         .activity(&polled.type_name, &polled.type_version)
         .and_then(|registration| registration.default_task_heartbeat_timeout.clone());
-    let every = heartbeat::interval(heartbeat_timeout.as_deref());
-    let outcome = task::run_plugin(&context.client, plugin, &polled, every).await;
+    let registered_every = heartbeat::interval(heartbeat_timeout.as_deref());
+    let outcome = task::run_plugin(context, plugin, &polled, registered_every).await;
     respond::send_outcome(&context.client, &polled.token, outcome).await;
 }

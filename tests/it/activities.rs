@@ -342,6 +342,37 @@ fn heartbeats_outlast_heartbeat_timeout() {
 }
 
 #[test]
+fn task_heartbeat_timeout_overrides_registered() {
+    let setup = setup_behind_proxy();
+    let proxy = setup.proxy.as_ref().expect("a proxy");
+    // The type's registered heartbeat timeout is 20 seconds, so the worker would heartbeat every
+    // 10; the decision sets 2, and the activity runs three times as long.
+    let request = json!({
+        "activity": "WaitLongHeartbeat",
+        "version": "1",
+        "taskList": "relay-work",
+        "input": "6000",
+        "heartbeatTimeout": "2",
+    });
+
+    let run_id = setup
+        .swf
+        .start("relay-task-timeout", "Relay", "1", Some(&request.to_string()));
+
+    let status = setup.swf.wait_closed("relay-task-timeout", &run_id, WAIT);
+    assert_eq!(status.as_deref(), Some("COMPLETED"), "{}", setup.daemon.log());
+    let history = setup.swf.history("relay-task-timeout", &run_id);
+    assert!(attributes(&history, "ActivityTaskTimedOut").is_none(), "{history:#?}");
+    let completed = attributes(&history, "ActivityTaskCompleted").expect("activity completed");
+    assert_eq!(completed["result"], "waited");
+    let lookups = proxy.requests("GetWorkflowExecutionHistory");
+    assert_eq!(lookups.len(), 1, "{lookups:?}");
+    assert_eq!(lookups[0]["reverseOrder"], true);
+    assert_eq!(lookups[0]["maximumPageSize"], 25);
+    assert_eq!(lookups[0]["execution"]["runId"], run_id.as_str());
+}
+
+#[test]
 fn cancel_request_reaches_activity() {
     let setup = setup();
     let run_id = start_wait(&setup.swf, "relay-cancel", 60_000);
