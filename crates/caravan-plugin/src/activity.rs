@@ -75,6 +75,34 @@ impl<'a> ActivityContext<'a> {
     /// last heartbeat's details in the `ActivityTaskTimedOut` event if the task times out.
     ///
     /// Calling it often is cheap: each call replaces the stored details and sends nothing.
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use std::sync::atomic::AtomicBool;
+    ///
+    /// use caravan_plugin::{ActivityContext, ActivityFailure};
+    ///
+    /// fn copy_files(files: &[&str], context: &ActivityContext<'_>) -> Result<String, ActivityFailure> {
+    ///     for (copied, _file) in files.iter().enumerate() {
+    ///         if context.is_cancel_requested() {
+    ///             return Err(ActivityFailure::new("canceled"));
+    ///         }
+    ///         context.record_heartbeat(&format!("{copied} of {} files", files.len()));
+    ///         // Copy the file here.
+    ///     }
+    ///     Ok(format!("{} files", files.len()))
+    /// }
+    ///
+    /// // In a test, a sink collects what the activity records.
+    /// let cancel = AtomicBool::new(false);
+    /// let recorded = Mutex::new(Vec::new());
+    /// let sink = |details: &str| recorded.lock().unwrap().push(details.to_owned());
+    /// let context = ActivityContext::new(&cancel).with_heartbeat_sink(&sink);
+    ///
+    /// copy_files(&["a.txt", "b.txt"], &context).unwrap();
+    ///
+    /// assert_eq!(*recorded.lock().unwrap(), ["0 of 2 files", "1 of 2 files"]);
+    /// ```
     pub fn record_heartbeat(&self, details: &str) {
         if let Some(sink) = self.heartbeat {
             sink(details);
