@@ -4,8 +4,9 @@
 //! A semaphore with `concurrency` permits bounds the running tasks. A poller takes a permit before
 //! it polls, so a worker never holds a task that it cannot start at once. The task keeps the
 //! permit until its response is sent. The plugin runs on a blocking thread, off the async runtime,
-//! while the worker sends heartbeats for it and sets its cancellation flag when SWF requests
-//! cancellation.
+//! while the worker sends heartbeats for it with the progress details it records (`heartbeat`),
+//! at an interval from the task's own heartbeat timeout (`task_timeout`), and sets its
+//! cancellation flag when SWF requests cancellation.
 //!
 //! When the stop token is cancelled, pollers start no new poll, an open poll may still bring a
 //! task, and the worker waits for its running tasks. The supervisor bounds that wait with the
