@@ -2,9 +2,14 @@
 //!
 //! PollForActivityTask does not return the task's timeouts, and the decision that scheduled the
 //! task may have set a heartbeat timeout other than the type's registered default. The task's
-//! `ActivityTaskScheduled` event contains the value in effect. The `ActivityTaskStarted` event with
-//! the task's `startedEventId` names that event in its `scheduledEventId`, so the lookup reads
+//! `ActivityTaskScheduled` event records it. The `ActivityTaskStarted` event with the task's
+//! `startedEventId` names that event in its `scheduledEventId`, so the lookup reads
 //! GetWorkflowExecutionHistory newest first, in small pages, and stops as soon as it has both.
+//!
+//! NOTE: it is not confirmed that SWF writes `heartbeatTimeout` into the event when the decision
+//! left it out and the type's default applied. caravan's local endpoint writes it. When the event
+//! lacks it, the worker keeps the timeout from the plugin's manifest, which is wrong for a type
+//! registered earlier with other defaults.
 //!
 //! NOTE: each lookup takes at least one GetWorkflowExecutionHistory call from SWF's account quota
 //! for it (documented as a bucket of 2,000 calls that refills at 60 a second, shared with every
