@@ -14,7 +14,8 @@
 //! - [`logging`]: the config file's Python logging sections turned into the tracing subscriber.
 //! - [`supervisor`]: loads plugins, registers workflow types, runs and drains the poll loops.
 //! - [`decider`]: one poll loop: long poll, history pages, plugin call, response with retries.
-//! - [`worker`]: activity workers: pollers bounded by a concurrency limit, plugin calls, responses.
+//! - [`worker`]: activity workers: pollers bounded by a concurrency limit, plugin calls, heartbeats,
+//!   responses.
 //! - [`plugin`]: loading cdylibs and calling them through the C ABI; the only `unsafe` code.
 //! - [`swf`]: the SWF client, SWF's own JSON on both sides of a call, and error classification.
 //! - [`local`]: caravan's own SWF endpoint (the `caravan-local` crate) run in this process.

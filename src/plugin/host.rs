@@ -1,7 +1,12 @@
-//! The functions caravan offers to plugins: for now, a log sink that turns plugin log records into
-//! tracing events in the span of the task being decided.
+//! The functions caravan offers to plugins: a log sink that turns plugin log records into tracing
+//! events in the span of the task being decided, and the receiver of an activity's heartbeat
+//! details.
+
+use std::ffi::c_void;
 
 use caravan_plugin::abi::{self, HostV1};
+
+use super::HeartbeatSink;
 
 pub(super) static HOST_V1: HostV1 = HostV1 { log: log_from_plugin };
 
@@ -32,6 +37,30 @@ unsafe extern "C" fn log_from_plugin(
         abi::LOG_DEBUG => tracing::debug!(target: "caravan::plugin", module = %target, "{message}"),
         _ => tracing::trace!(target: "caravan::plugin", module = %target, "{message}"),
     }
+}
+
+/// Receives heartbeat details from a running activity and hands them to the sink that
+/// `LoadedPlugin::run_activity` passed as the `ActivityHost`'s context.
+pub(super) unsafe extern "C" fn record_heartbeat_from_plugin(
+    context: *const c_void,
+    details: *const u8,
+    details_len: usize,
+) {
+    if context.is_null() {
+        return;
+    }
+
+    // SAFETY: `context` is the address of the `HeartbeatSink` that `LoadedPlugin::run_activity`
+    // keeps on its stack during the activity call, and the ABI allows this call only before the
+    // activity call returns.
+    let sink: HeartbeatSink<'_> = unsafe { *context.cast::<HeartbeatSink<'_>>() };
+    let bytes: &[u8] = if details.is_null() {
+        &[]
+    } else {
+        // SAFETY: the ABI requires `details` to reference `details_len` bytes, valid for this call.
+        unsafe { std::slice::from_raw_parts(details, details_len) }
+    };
+    sink(bytes);
 }
 
 /// Borrows plugin bytes as text, replacing invalid UTF-8 rather than trusting the plugin.

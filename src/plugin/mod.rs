@@ -19,13 +19,14 @@
 mod host;
 mod permissions;
 
+use std::ffi::c_void;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use caravan_plugin::abi::{self, AbiHeader, Buffer, PluginV1, PluginV1Activities};
+use caravan_plugin::abi::{self, AbiHeader, ActivityHost, Buffer, PluginV1, PluginV1Activities, PluginV1Heartbeats};
 use caravan_plugin::manifest::Manifest;
 
 pub use permissions::{PermissionProblem, Reason, Subject};
@@ -42,12 +43,23 @@ pub struct LoadedPlugin {
     permission_problems: Vec<PermissionProblem>,
     descriptor: &'static PluginV1,
     /// `None` for a plugin built for ABI 1.0, which has no activities.
-    run_activity: Option<RunActivityFn>,
+    activity_fn: Option<ActivityFn>,
     /// SHA-256 of the file's bytes as loaded, which tells a replaced file from an unchanged one.
     digest: [u8; 32],
 }
 
-type RunActivityFn = unsafe extern "C" fn(*const u8, usize, *const AtomicBool, *mut Buffer) -> u32;
+/// A plugin's function that runs an activity task, by the ABI version that added it.
+#[derive(Clone, Copy)]
+enum ActivityFn {
+    /// ABI 1.1: the activity receives the cancellation flag and cannot send heartbeat details.
+    CancelOnly(unsafe extern "C" fn(*const u8, usize, *const AtomicBool, *mut Buffer) -> u32),
+    /// ABI 1.2 and later: the activity receives an `ActivityHost`.
+    WithHost(unsafe extern "C" fn(*const u8, usize, *const ActivityHost, *mut Buffer) -> u32),
+}
+
+/// Receives the heartbeat details an activity records, as the plugin sent them: UTF-8 bytes,
+/// unless the plugin is faulty. It may be called from any thread the plugin uses.
+pub type HeartbeatSink<'a> = &'a (dyn Fn(&[u8]) + Sync);
 
 // SAFETY: the descriptor is an immutable static inside a library that is never unloaded, and the ABI
 // requires every plugin function to be callable from several threads at once.
@@ -172,7 +184,7 @@ impl LoadedPlugin {
 
     fn from_file(path: &Path, file: PluginFile) -> Result<LoadedPlugin, LoadError> {
         let library = open_private_copy(path, &file.bytes)?;
-        let (descriptor, run_activity, abi_version) = read_descriptor(&library, path)?;
+        let (descriptor, activity_fn, abi_version) = read_descriptor(&library, path)?;
 
         // The library stays mapped for the life of the process, so the descriptor stays valid.
         std::mem::forget(library);
@@ -204,7 +216,7 @@ impl LoadedPlugin {
                 });
             }
         };
-        if run_activity.is_none() && !manifest.activities.is_empty() {
+        if activity_fn.is_none() && !manifest.activities.is_empty() {
             return Err(LoadError::Manifest {
                 path: path.to_path_buf(),
                 message: "it lists activity types, but its ABI 1.0 descriptor has no activity function".to_string(),
@@ -217,7 +229,7 @@ impl LoadedPlugin {
             abi_version,
             permission_problems: file.problems,
             descriptor,
-            run_activity,
+            activity_fn,
             digest: sha256(&file.bytes),
         })
     }
@@ -260,20 +272,42 @@ impl LoadedPlugin {
 
     /// Runs one activity task (SWF's ActivityTask JSON without the task token) and returns the
     /// outcome JSON that `PluginV1Activities::run_activity` documents. The plugin may read
-    /// `cancel` while it runs.
+    /// `cancel` while it runs, and a plugin built for ABI 1.2 or later passes the heartbeat
+    /// details its activity records to `heartbeat`. A plugin built for ABI 1.1 never calls it.
     ///
     /// This blocks for as long as the activity runs, so async callers run it on a blocking thread.
-    pub fn run_activity(&self, task_json: &[u8], cancel: &AtomicBool) -> Result<Vec<u8>, CallError> {
-        let Some(run_activity) = self.run_activity else {
+    pub fn run_activity(
+        &self,
+        task_json: &[u8],
+        cancel: &AtomicBool,
+        heartbeat: HeartbeatSink<'_>,
+    ) -> Result<Vec<u8>, CallError> {
+        let Some(activity_fn) = self.activity_fn else {
             return Err(CallError::Failed(
                 "the plugin was built for ABI 1.0, which has no activities".to_string(),
             ));
         };
-        call_for_buffer(self.descriptor, |out| {
-            // SAFETY: the task bytes and the flag stay valid for the duration of the call, and
-            // `run_activity` writes a buffer owned by the plugin into `out`.
-            unsafe { run_activity(task_json.as_ptr(), task_json.len(), cancel, out) }
-        })
+
+        match activity_fn {
+            ActivityFn::CancelOnly(run_activity) => call_for_buffer(self.descriptor, |out| {
+                // SAFETY: the task bytes and the flag stay valid for the duration of the call, and
+                // `run_activity` writes a buffer owned by the plugin into `out`.
+                unsafe { run_activity(task_json.as_ptr(), task_json.len(), cancel, out) }
+            }),
+            ActivityFn::WithHost(run_activity_with_host) => {
+                let host = ActivityHost {
+                    cancel,
+                    context: (&raw const heartbeat).cast::<c_void>(),
+                    record_heartbeat: host::record_heartbeat_from_plugin,
+                };
+                call_for_buffer(self.descriptor, |out| {
+                    // SAFETY: the task bytes, `host`, and the flag and the sink it points to stay
+                    // valid for the duration of the call, and `run_activity_with_host` writes a
+                    // buffer owned by the plugin into `out`.
+                    unsafe { run_activity_with_host(task_json.as_ptr(), task_json.len(), &host, out) }
+                })
+            }
+        }
     }
 }
 
@@ -436,9 +470,11 @@ fn open_error_message(error: &libloading::Error, copy_path: &str) -> String {
 
 /// The parts of a checked descriptor: the version 1.0 functions, the activity function from ABI 1.1
 /// on, and the ABI version (major, minor).
-type Descriptor = (&'static PluginV1, Option<RunActivityFn>, (u16, u16));
+type Descriptor = (&'static PluginV1, Option<ActivityFn>, (u16, u16));
 
 /// Finds the descriptor symbol and checks magic and ABI version before reading anything else.
+/// Returns the version 1.0 descriptor, from ABI 1.1 on the newest activity function the
+/// descriptor has, and the ABI version.
 fn read_descriptor(library: &libloading::Library, path: &Path) -> Result<Descriptor, LoadError> {
     let symbol_name = format!("{}\0", abi::DESCRIPTOR_SYMBOL);
     // SAFETY: every caravan plugin exports this symbol with the `DescriptorFn` signature. The ABI
@@ -479,11 +515,25 @@ fn read_descriptor(library: &libloading::Library, path: &Path) -> Result<Descrip
     }
 
     let version = (header.abi_major, header.abi_minor);
+    if header.abi_minor >= abi::ABI_MINOR_HEARTBEATS {
+        // SAFETY: the magic value and a minor version of 2 or more show that the header is the
+        // first field of a repr(C) `PluginV1Heartbeats`, which starts with a `PluginV1Activities`,
+        // which starts with a `PluginV1`.
+        let descriptor: &'static PluginV1Heartbeats = unsafe { &*header_ptr.cast::<PluginV1Heartbeats>() };
+        let activity_fn = ActivityFn::WithHost(descriptor.run_activity_with_host);
+        return Ok((&descriptor.v1_1.v1, Some(activity_fn), version));
+    }
+
     if header.abi_minor >= abi::ABI_MINOR_ACTIVITIES {
-        // SAFETY: the magic value and a minor version of 1 or more show that the header is the
-        // first field of a repr(C) `PluginV1Activities`, whose first field is a `PluginV1`.
+        // SAFETY: the magic value and a minor version of 1 show that the header is the first
+        // field of a repr(C) `PluginV1Activities`, whose first field is a `PluginV1`, and nothing
+        // after it is read.
         let descriptor: &'static PluginV1Activities = unsafe { &*header_ptr.cast::<PluginV1Activities>() };
-        return Ok((&descriptor.v1, Some(descriptor.run_activity), version));
+        return Ok((
+            &descriptor.v1,
+            Some(ActivityFn::CancelOnly(descriptor.run_activity)),
+            version,
+        ));
     }
 
     // SAFETY: the magic value and version 1.0 show that the header is the first field of a

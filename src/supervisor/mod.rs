@@ -189,6 +189,7 @@ fn build_worker(
         pollers: section.pollers,
         activities,
         unknown_types: RepeatLimiter::default(),
+        heartbeat_lookup_failures: RepeatLimiter::default(),
     })
 }
 

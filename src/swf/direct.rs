@@ -35,6 +35,7 @@ pub const RESPOND_ACTIVITY_TASK_COMPLETED: &str = "RespondActivityTaskCompleted"
 pub const RESPOND_ACTIVITY_TASK_FAILED: &str = "RespondActivityTaskFailed";
 pub const RESPOND_ACTIVITY_TASK_CANCELED: &str = "RespondActivityTaskCanceled";
 pub const RECORD_ACTIVITY_TASK_HEARTBEAT: &str = "RecordActivityTaskHeartbeat";
+pub const GET_WORKFLOW_EXECUTION_HISTORY: &str = "GetWorkflowExecutionHistory";
 
 /// Responses larger than this are refused, so that a faulty endpoint cannot exhaust memory. A page
 /// of history holds at most 1,000 events, whose data fields SWF limits to 32,768 characters, so

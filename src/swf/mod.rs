@@ -17,8 +17,8 @@ use aws_config::timeout::TimeoutConfig;
 pub use aws_config::SdkConfig;
 pub use aws_sdk_swf::Client;
 pub use direct::{
-    CallError, DirectClient, POLL_FOR_ACTIVITY_TASK, RECORD_ACTIVITY_TASK_HEARTBEAT, RESPOND_ACTIVITY_TASK_CANCELED,
-    RESPOND_ACTIVITY_TASK_COMPLETED, RESPOND_ACTIVITY_TASK_FAILED,
+    CallError, DirectClient, GET_WORKFLOW_EXECUTION_HISTORY, POLL_FOR_ACTIVITY_TASK, RECORD_ACTIVITY_TASK_HEARTBEAT,
+    RESPOND_ACTIVITY_TASK_CANCELED, RESPOND_ACTIVITY_TASK_COMPLETED, RESPOND_ACTIVITY_TASK_FAILED,
 };
 pub use errors::{ErrorClass, classify, describe};
 pub use raw::{RawResponse, replace_body};

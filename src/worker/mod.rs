@@ -4,8 +4,9 @@
 //! A semaphore with `concurrency` permits bounds the running tasks. A poller takes a permit before
 //! it polls, so a worker never holds a task that it cannot start at once. The task keeps the
 //! permit until its response is sent. The plugin runs on a blocking thread, off the async runtime,
-//! while the worker sends heartbeats for it and sets its cancellation flag when SWF requests
-//! cancellation.
+//! while the worker sends heartbeats for it with the progress details it records (`heartbeat`),
+//! at an interval from the task's own heartbeat timeout (`task_timeout`), and sets its
+//! cancellation flag when SWF requests cancellation.
 //!
 //! When the stop token is cancelled, pollers start no new poll, an open poll may still bring a
 //! task, and the worker waits for its running tasks. The supervisor bounds that wait with the
@@ -14,6 +15,7 @@
 mod heartbeat;
 mod respond;
 mod task;
+mod task_timeout;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -88,6 +90,8 @@ pub struct WorkerSpec {
     pub activities: ActivityTable,
     /// Limits the warnings about tasks of an activity type no plugin serves.
     pub unknown_types: RepeatLimiter,
+    /// Limits the warnings about failed lookups of a task's own heartbeat timeout.
+    pub heartbeat_lookup_failures: RepeatLimiter,
 }
 
 /// The activity tasks a worker is running, so that a shutdown that reaches its deadline can name
@@ -313,7 +317,7 @@ async fn handle_task(context: &WorkerContext, polled: ActivityTask) {
         .manifest()
         .activity(&polled.type_name, &polled.type_version)
         .and_then(|registration| registration.default_task_heartbeat_timeout.clone());
-    let every = heartbeat::interval(heartbeat_timeout.as_deref());
-    let outcome = task::run_plugin(&context.client, plugin, &polled, every).await;
+    let registered_every = heartbeat::interval(heartbeat_timeout.as_deref());
+    let outcome = task::run_plugin(context, plugin, &polled, registered_every).await;
     respond::send_outcome(&context.client, &polled.token, outcome).await;
 }

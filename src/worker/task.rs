@@ -7,7 +7,8 @@ use std::time::Duration;
 use caravan_plugin::activity::ActivityOutcome;
 use serde::Deserialize;
 
-use super::WorkerSpec;
+use super::heartbeat::{HeartbeatDetails, Heartbeats, SwfTaskCalls};
+use super::{WorkerContext, WorkerSpec};
 use crate::plugin::{CallError, LoadedPlugin};
 use crate::swf::{self, DirectClient, ErrorClass};
 
@@ -32,6 +33,8 @@ pub struct ActivityTask {
     pub type_version: String,
     pub workflow_id: String,
     pub run_id: String,
+    /// The id of the task's `ActivityTaskStarted` event, or 0 if the poll response lacks it.
+    pub started_event_id: i64,
     /// The poll response without `taskToken`, as the plugin receives it.
     pub body: Vec<u8>,
 }
@@ -69,6 +72,8 @@ struct PolledIds {
     task_token: Option<String>,
     #[serde(default)]
     activity_id: String,
+    #[serde(default)]
+    started_event_id: i64,
     #[serde(default)]
     activity_type: TypeRef,
     #[serde(default)]
@@ -133,27 +138,45 @@ fn parse_task(response: &[u8]) -> Result<Option<ActivityTask>, String> {
         type_version: ids.activity_type.version,
         workflow_id: ids.workflow_execution.workflow_id,
         run_id: ids.workflow_execution.run_id,
+        started_event_id: ids.started_event_id,
         body,
     }))
 }
 
 /// Runs the activity on a blocking thread, keeping the task's span for the plugin's log records,
-/// and sends heartbeats every `heartbeat_every` while it runs. Turns every plugin failure into a
-/// failed outcome, and a failure after SWF requested cancellation into a canceled one.
+/// and sends heartbeats while it runs, with the details it records, every half of the task's
+/// heartbeat timeout. `registered_every` is the interval for the type's registered timeout, used
+/// until the task's own is known. Turns every plugin failure into a failed outcome, and a failure
+/// after SWF requested cancellation into a canceled one.
 pub async fn run_plugin(
-    client: &DirectClient,
+    context: &WorkerContext,
     plugin: Arc<LoadedPlugin>,
     task: &ActivityTask,
-    heartbeat_every: Duration,
+    registered_every: Duration,
 ) -> Outcome {
     let body = task.body.clone();
     let span = tracing::Span::current();
     let cancel = Arc::new(AtomicBool::new(false));
+    let details = Arc::new(HeartbeatDetails::default());
 
     let flag = cancel.clone();
-    let running = tokio::task::spawn_blocking(move || span.in_scope(|| plugin.run_activity(&body, &flag)));
-    let (joined, cancel_requested) =
-        super::heartbeat::beat_while_running(client, &task.token, heartbeat_every, &cancel, running).await;
+    let recorded = details.clone();
+    let running = tokio::task::spawn_blocking(move || {
+        let sink = |bytes: &[u8]| recorded.record(bytes);
+        span.in_scope(|| plugin.run_activity(&body, &flag, &sink))
+    });
+    let heartbeats = Heartbeats {
+        calls: SwfTaskCalls {
+            client: &context.client,
+            domain: &context.spec.domain,
+            task,
+        },
+        registered_every,
+        cancel: &cancel,
+        details: &details,
+        lookup_warnings: &context.spec.heartbeat_lookup_failures,
+    };
+    let (joined, cancel_requested) = heartbeats.beat_while_running(running).await;
 
     match outcome_of(joined) {
         Outcome::Failed { reason, details } if cancel_requested => {
@@ -236,6 +259,7 @@ mod tests {
         assert_eq!(task.type_version, "1");
         assert_eq!(task.workflow_id, "w");
         assert_eq!(task.run_id, "r");
+        assert_eq!(task.started_event_id, 5);
         assert!(body.get("taskToken").is_none());
         assert_eq!(body["input"], "hi");
         assert_eq!(body["startedEventId"], 5);

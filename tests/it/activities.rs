@@ -6,12 +6,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::daemon::Daemon;
 use crate::support::endpoint::{Endpoint, Kind};
+use crate::support::proxy::Proxy;
 use crate::support::swf::{Swf, attributes};
-use crate::support::{caravan_bin, plugins, scratch, unique_name};
+use crate::support::{caravan_bin, plugins, run_caravan, scratch, unique_name, wait_for};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -58,7 +59,10 @@ struct Setup {
     _endpoint: Endpoint,
     swf: Swf,
     daemon: Daemon,
-    _folder: tempfile::TempDir,
+    /// The recording proxy between the daemon and the endpoint, when there is one.
+    proxy: Option<Proxy>,
+    config: String,
+    folder: tempfile::TempDir,
 }
 
 fn setup() -> Setup {
@@ -70,13 +74,24 @@ fn setup_with_shutdown_timeout(shutdown_timeout_secs: u64) -> Setup {
 }
 
 fn setup_on(kind: Kind, shutdown_timeout_secs: u64) -> Setup {
-    let endpoint = Endpoint::of_kind(kind);
+    start_daemon(Endpoint::of_kind(kind), None, shutdown_timeout_secs)
+}
+
+/// Starts the daemon against `caravan local` through a recording proxy.
+fn setup_behind_proxy() -> Setup {
+    let endpoint = Endpoint::local();
+    let proxy = Proxy::start(endpoint.addr);
+    start_daemon(endpoint, Some(proxy), 30)
+}
+
+fn start_daemon(endpoint: Endpoint, proxy: Option<Proxy>, shutdown_timeout_secs: u64) -> Setup {
     let folder = scratch();
     let domain = unique_name("activities");
     let swf = Swf::new(&endpoint.url(), &domain);
     swf.register_domain();
 
-    let config = write_config(folder.path(), &endpoint.url(), &domain, shutdown_timeout_secs);
+    let daemon_endpoint = proxy.as_ref().map_or_else(|| endpoint.url(), Proxy::url);
+    let config = write_config(folder.path(), &daemon_endpoint, &domain, shutdown_timeout_secs);
     let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], folder.path(), &[]);
     assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
 
@@ -84,7 +99,9 @@ fn setup_on(kind: Kind, shutdown_timeout_secs: u64) -> Setup {
         _endpoint: endpoint,
         swf,
         daemon,
-        _folder: folder,
+        proxy,
+        config,
+        folder,
     }
 }
 
@@ -226,6 +243,51 @@ fn abi_1_0_plugin_still_decides() {
 }
 
 #[test]
+fn abi_1_1_plugin_still_runs_activities() {
+    let endpoint = Endpoint::local();
+    let folder = scratch();
+    let domain = unique_name("legacy-activities");
+    let swf = Swf::new(&endpoint.url(), &domain);
+    swf.register_domain();
+    let config = folder.path().join("caravan.ini");
+    let text = format!(
+        "[caravan]\nendpoint_url = {}\nregister_types = true\n\n\
+         [plugin:relay]\npath = {}\n\n\
+         [plugin:legacy]\npath = {}\n\n\
+         [decider:relay]\ndomain = {domain}\ntask_list = relay\nplugins = relay\n\n\
+         [worker:legacy]\ndomain = {domain}\ntask_list = legacy-work\nplugins = legacy\n",
+        endpoint.url(),
+        plugins().relay.display(),
+        plugins().abi_1_1.display()
+    );
+    std::fs::write(&config, text).expect("write the config");
+    let daemon = Daemon::spawn(
+        &caravan_bin(),
+        &["run", &config.display().to_string()],
+        folder.path(),
+        &[],
+    );
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+
+    // The activity outlasts its 2-second heartbeat timeout, so it completes only if the worker
+    // heartbeats for it.
+    let request = json!({
+        "activity": "LegacyWait",
+        "version": "1",
+        "taskList": "legacy-work",
+        "input": "3000",
+        "heartbeatTimeout": "2",
+    });
+    let run_id = swf.start("legacy-wait", "Relay", "1", Some(&request.to_string()));
+
+    let status = swf.wait_closed("legacy-wait", &run_id, WAIT);
+    assert_eq!(status.as_deref(), Some("COMPLETED"), "{}", daemon.log());
+    let history = swf.history("legacy-wait", &run_id);
+    let completed = attributes(&history, "ActivityTaskCompleted").expect("activity completed");
+    assert_eq!(completed["result"], "legacy waited");
+}
+
+#[test]
 fn deadline_names_abandoned_activity() {
     let mut setup = setup_with_shutdown_timeout(2);
     start_relay(&setup.swf, "relay-stuck", "Sleep", "relay-work", "30000");
@@ -277,6 +339,37 @@ fn heartbeats_outlast_heartbeat_timeout() {
     assert!(attributes(&history, "ActivityTaskTimedOut").is_none(), "{history:#?}");
     let completed = attributes(&history, "ActivityTaskCompleted").expect("activity completed");
     assert_eq!(completed["result"], "waited");
+}
+
+#[test]
+fn task_heartbeat_timeout_overrides_registered() {
+    let setup = setup_behind_proxy();
+    let proxy = setup.proxy.as_ref().expect("a proxy");
+    // The type's registered heartbeat timeout is 20 seconds, so the worker would heartbeat every
+    // 10; the decision sets 2, and the activity runs three times as long.
+    let request = json!({
+        "activity": "WaitLongHeartbeat",
+        "version": "1",
+        "taskList": "relay-work",
+        "input": "6000",
+        "heartbeatTimeout": "2",
+    });
+
+    let run_id = setup
+        .swf
+        .start("relay-task-timeout", "Relay", "1", Some(&request.to_string()));
+
+    let status = setup.swf.wait_closed("relay-task-timeout", &run_id, WAIT);
+    assert_eq!(status.as_deref(), Some("COMPLETED"), "{}", setup.daemon.log());
+    let history = setup.swf.history("relay-task-timeout", &run_id);
+    assert!(attributes(&history, "ActivityTaskTimedOut").is_none(), "{history:#?}");
+    let completed = attributes(&history, "ActivityTaskCompleted").expect("activity completed");
+    assert_eq!(completed["result"], "waited");
+    let lookups = proxy.requests("GetWorkflowExecutionHistory");
+    assert_eq!(lookups.len(), 1, "{lookups:?}");
+    assert_eq!(lookups[0]["reverseOrder"], true);
+    assert_eq!(lookups[0]["maximumPageSize"], 25);
+    assert_eq!(lookups[0]["execution"]["runId"], run_id.as_str());
 }
 
 #[test]
@@ -334,4 +427,89 @@ fn terminated_execution_stops_activity() {
     assert_eq!(status.as_deref(), Some("TERMINATED"));
     let history = setup.swf.history("relay-terminated", &run_id);
     assert!(attributes(&history, "ActivityTaskCompleted").is_none(), "{history:#?}");
+}
+
+/// Runs the `Progress` activity with `input` as its last heartbeat details, under a 2-second
+/// heartbeat timeout, and kills the daemon once a heartbeat with those details reached the
+/// endpoint, so that no heartbeat follows and the task times out. Returns the details of that
+/// heartbeat and the attributes of the `ActivityTaskTimedOut` event.
+fn time_out_after_progress(setup: &mut Setup, workflow_id: &str, input: &str, expected: &str) -> (Value, Value) {
+    let proxy = setup.proxy.as_ref().expect("a proxy");
+    let request = json!({
+        "activity": "Progress",
+        "version": "1",
+        "taskList": "relay-work",
+        "input": input,
+        "heartbeatTimeout": "2",
+    });
+    let run_id = setup.swf.start(workflow_id, "Relay", "1", Some(&request.to_string()));
+
+    let heartbeat = wait_for(WAIT, || {
+        proxy
+            .requests("RecordActivityTaskHeartbeat")
+            .into_iter()
+            .find(|body| body["details"] == expected)
+    });
+    let heartbeat = heartbeat.unwrap_or_else(|| {
+        panic!(
+            "no heartbeat with the details reached the endpoint: {:?}\n{}",
+            proxy.requests("RecordActivityTaskHeartbeat"),
+            setup.daemon.log()
+        )
+    });
+    setup.daemon.signal(Signal::SIGKILL);
+    setup.daemon.wait_exit(WAIT).expect("daemon exits");
+
+    let timed_out = setup
+        .swf
+        .wait_event(workflow_id, &run_id, "ActivityTaskTimedOut", WAIT)
+        .expect("activity timed out");
+    (
+        heartbeat["details"].clone(),
+        timed_out["activityTaskTimedOutEventAttributes"].clone(),
+    )
+}
+
+#[test]
+fn timed_out_event_shows_last_details() {
+    let mut setup = setup_behind_proxy();
+
+    let (sent, timed_out) = time_out_after_progress(&mut setup, "relay-progress", "step 3", "step 3");
+
+    assert_eq!(sent, "step 3");
+    assert_eq!(timed_out["timeoutType"], "HEARTBEAT");
+    assert_eq!(timed_out["details"], "step 3");
+    let history = run_caravan(
+        &caravan_bin(),
+        &[
+            "-c",
+            &setup.config,
+            "history",
+            "-d",
+            &setup.swf.domain,
+            "-i",
+            "relay-progress",
+        ],
+        setup.folder.path(),
+        &[],
+    );
+    let table = String::from_utf8_lossy(&history.stdout);
+    let line = table
+        .lines()
+        .find(|line| line.contains("ActivityTaskTimedOut"))
+        .unwrap_or_else(|| panic!("no ActivityTaskTimedOut row: {table}"));
+    assert!(line.contains(r#"details="step 3""#), "{line}");
+}
+
+#[test]
+fn long_details_cut_between_characters() {
+    let mut setup = setup_behind_proxy();
+    // 2,047 one-byte characters, then four-byte ones: a cut at 2,048 bytes would split a "🚀".
+    let details = format!("{}{}", "d".repeat(2047), "🚀".repeat(100));
+    let expected = format!("{}🚀", "d".repeat(2047));
+
+    let (sent, timed_out) = time_out_after_progress(&mut setup, "relay-long-details", &details, &expected);
+
+    assert_eq!(sent.as_str().map(|text| text.chars().count()), Some(2048));
+    assert_eq!(timed_out["details"], expected.as_str());
 }

@@ -113,7 +113,7 @@ fn other_abi_major_is_rejected() {
     assert_rejected(
         folder.path(),
         &decider_with_plugin(&library),
-        &[&library, "built for plugin ABI 2.0", "supports ABI 1.1"],
+        &[&library, "built for plugin ABI 2.0", "supports ABI 1.2"],
     );
 }
 

@@ -54,8 +54,9 @@ fn check_good_config_prints_stages() {
     assert!(lines[1].contains(&listen), "{stdout}");
     assert!(
         lines[2].starts_with(&format!(
-            "plugin demo: {}, version 0.1.0, ABI 1.1, SDK ",
-            plugins().demo.display()
+            "plugin demo: {}, version 0.1.0, ABI 1.{}, SDK ",
+            plugins().demo.display(),
+            caravan_plugin::abi::ABI_MINOR
         )),
         "{stdout}"
     );
@@ -162,7 +163,8 @@ fn inspect_demo_plugin_table() {
     assert!(stdout.contains("Name:     demo\n"), "{stdout}");
     assert!(stdout.contains("Version:  0.1.0\n"), "{stdout}");
     assert!(stdout.contains(&format!("Path:     {demo}\n")), "{stdout}");
-    assert!(stdout.contains("ABI:      1.1\n"), "{stdout}");
+    let abi = format!("ABI:      1.{}\n", caravan_plugin::abi::ABI_MINOR);
+    assert!(stdout.contains(&abi), "{stdout}");
     assert!(stdout.contains("SDK:      "), "{stdout}");
     assert!(stdout.contains("Workflow types:\nName"), "{stdout}");
     let demo_row = stdout
@@ -185,7 +187,10 @@ fn inspect_activity_plugin_json() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON output");
     assert_eq!(report["path"], steps.as_str());
-    assert_eq!(report["abiVersion"], "1.1");
+    assert_eq!(
+        report["abiVersion"],
+        format!("1.{}", caravan_plugin::abi::ABI_MINOR).as_str()
+    );
     assert_eq!(report["manifest"]["name"], "pipeline-activities");
     assert_eq!(report["manifest"]["workflows"], serde_json::json!([]));
     let activities = report["manifest"]["activities"].as_array().expect("activities");

@@ -1,12 +1,14 @@
-//! The C ABI between the caravan host and a plugin library, version 1.1.
+//! The C ABI between the caravan host and a plugin library, version 1.2.
 //!
 //! A plugin exports one symbol, [`DESCRIPTOR_SYMBOL`], a function that returns a pointer to
 //! a static descriptor. The descriptor starts with an [`AbiHeader`]. The host reads the
 //! header first and uses the rest only after it has checked the magic and the version: the
 //! major version must equal [`ABI_MAJOR`] and the minor version must not be newer than
 //! [`ABI_MINOR`]. For major version 1 the descriptor starts with a [`PluginV1`]. From minor
-//! version 1 on it is a [`PluginV1Activities`], which appends the activity function, so a host
-//! reads that function only from descriptors whose minor version is 1 or more.
+//! version 1 on it is a [`PluginV1Activities`], which appends the activity function, and from
+//! minor version 2 on a [`PluginV1Heartbeats`], which appends an activity function that also
+//! receives the host's [`ActivityHost`]. A host reads each appended function only from
+//! descriptors whose minor version has it.
 //!
 //! Data crosses the boundary as UTF-8 JSON in SWF's wire shapes. Memory a plugin returns in
 //! a [`Buffer`] belongs to the plugin's allocator, so only the plugin's `free_buffer` may
@@ -16,6 +18,7 @@
 //! `init`, which the host calls once before any other. Plugins keep no state between
 //! `decide` calls: each call receives one decision task and returns its decisions.
 
+use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::AtomicBool;
 
@@ -26,11 +29,15 @@ pub const MAGIC: [u8; 8] = *b"CARAVAN\0";
 pub const ABI_MAJOR: u16 = 1;
 
 /// ABI minor version. A plugin built for a newer minor version may rely on host features
-/// that an older host lacks, so the host rejects it. Minor version 1 added activities.
-pub const ABI_MINOR: u16 = 1;
+/// that an older host lacks, so the host rejects it. Minor version 1 added activities, and
+/// minor version 2 heartbeat details.
+pub const ABI_MINOR: u16 = 2;
 
 /// The first minor version whose descriptor is a [`PluginV1Activities`].
 pub const ABI_MINOR_ACTIVITIES: u16 = 1;
+
+/// The first minor version whose descriptor is a [`PluginV1Heartbeats`].
+pub const ABI_MINOR_HEARTBEATS: u16 = 2;
 
 /// Name of the one symbol a plugin exports, a function of type [`DescriptorFn`].
 pub const DESCRIPTOR_SYMBOL: &str = "caravan_plugin_descriptor";
@@ -106,6 +113,42 @@ pub struct PluginV1Activities {
     /// `manifest`. A plugin that exports no activities returns [`STATUS_ERROR`].
     pub run_activity:
         unsafe extern "C" fn(task: *const u8, task_len: usize, cancel: *const AtomicBool, out: *mut Buffer) -> u32,
+}
+
+/// The descriptor of ABI version 1.2 and later minor versions of major version 1: version
+/// 1.1's functions followed by an activity function that receives an [`ActivityHost`].
+#[repr(C)]
+pub struct PluginV1Heartbeats {
+    pub v1_1: PluginV1Activities,
+
+    /// Runs one activity task like `run_activity`, but receives the host's side of the task in
+    /// `host` instead of a bare cancellation flag. `host` must be null or point to an
+    /// [`ActivityHost`] that stays valid during the call. A host of version 1.2 or later calls
+    /// this function and never `run_activity`, which such a descriptor keeps only for its layout.
+    pub run_activity_with_host:
+        unsafe extern "C" fn(task: *const u8, task_len: usize, host: *const ActivityHost, out: *mut Buffer) -> u32,
+}
+
+/// The host's side of one running activity task, from ABI version 1.2 on. The host builds one
+/// per `run_activity_with_host` call, and it is valid only until that call returns.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ActivityHost {
+    /// Null, or a flag that the host sets to request that the activity stop early. The plugin
+    /// only reads it.
+    pub cancel: *const AtomicBool,
+
+    /// The host's data for this task. The plugin passes it back to `record_heartbeat` and never
+    /// reads it.
+    pub context: *const c_void,
+
+    /// Hands progress details to the host, which sends the latest ones as `details` of its
+    /// next `RecordActivityTaskHeartbeat` call, cut to SWF's 2,048 characters. `details` points
+    /// to `details_len` bytes of UTF-8, borrowed for the duration of the call only. It returns
+    /// at once, without waiting for the network. The plugin may call it from any thread, and
+    /// from several threads at once, but only until `run_activity_with_host` returns. It must
+    /// not unwind.
+    pub record_heartbeat: unsafe extern "C" fn(context: *const c_void, details: *const u8, details_len: usize),
 }
 
 /// Functions the host gives the plugin in `init`.
@@ -202,6 +245,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<AbiHeader>(), 16);
         assert_eq!(std::mem::offset_of!(PluginV1, header), 0);
         assert_eq!(std::mem::offset_of!(PluginV1Activities, v1), 0);
+        assert_eq!(std::mem::offset_of!(PluginV1Heartbeats, v1_1), 0);
     }
 
     #[test]

@@ -35,15 +35,29 @@ pub struct ActivityTask {
     pub input: Option<String>,
 }
 
-/// The host's side of a running activity: for now, the cancellation flag.
+/// The host's side of a running activity: the cancellation flag and the heartbeat details.
 pub struct ActivityContext<'a> {
     cancel: &'a AtomicBool,
+    heartbeat: Option<&'a (dyn Fn(&str) + Sync)>,
 }
 
 impl<'a> ActivityContext<'a> {
-    /// Wraps the flag that the host sets to ask the activity to stop early.
+    /// Wraps the flag that the host sets to ask the activity to stop early. Details recorded
+    /// with [`record_heartbeat`](Self::record_heartbeat) go nowhere until
+    /// [`with_heartbeat_sink`](Self::with_heartbeat_sink) sets where they go.
     pub fn new(cancel: &'a AtomicBool) -> Self {
-        Self { cancel }
+        Self {
+            cancel,
+            heartbeat: None,
+        }
+    }
+
+    /// Sends the details of each [`record_heartbeat`](Self::record_heartbeat) call to `sink`.
+    /// The SDK passes the host's function here, and a test of an activity can pass a closure
+    /// that collects the details.
+    pub fn with_heartbeat_sink(mut self, sink: &'a (dyn Fn(&str) + Sync)) -> Self {
+        self.heartbeat = Some(sink);
+        self
     }
 
     /// Returns whether the host has requested that the activity stop early: SWF reported a
@@ -52,6 +66,47 @@ impl<'a> ActivityContext<'a> {
     /// to SWF as a cancellation when SWF requested one.
     pub fn is_cancel_requested(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// Records progress details, such as `"37 of 120 files"`, for the worker's heartbeats, and
+    /// returns at once. The worker heartbeats on its own schedule (caravan sends one every half
+    /// of the task's heartbeat timeout) and sends the latest details with each heartbeat, as
+    /// `RecordActivityTaskHeartbeat`'s `details`, cut to SWF's 2,048 characters. SWF shows the
+    /// last heartbeat's details in the `ActivityTaskTimedOut` event if the task times out.
+    ///
+    /// Calling it often is cheap: each call replaces the stored details and sends nothing.
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use std::sync::atomic::AtomicBool;
+    ///
+    /// use caravan_plugin::{ActivityContext, ActivityFailure};
+    ///
+    /// fn copy_files(files: &[&str], context: &ActivityContext<'_>) -> Result<String, ActivityFailure> {
+    ///     for (copied, _file) in files.iter().enumerate() {
+    ///         if context.is_cancel_requested() {
+    ///             return Err(ActivityFailure::new("canceled"));
+    ///         }
+    ///         context.record_heartbeat(&format!("{copied} of {} files", files.len()));
+    ///         // Copy the file here.
+    ///     }
+    ///     Ok(format!("{} files", files.len()))
+    /// }
+    ///
+    /// // In a test, a sink collects what the activity records.
+    /// let cancel = AtomicBool::new(false);
+    /// let recorded = Mutex::new(Vec::new());
+    /// let sink = |details: &str| recorded.lock().unwrap().push(details.to_owned());
+    /// let context = ActivityContext::new(&cancel).with_heartbeat_sink(&sink);
+    ///
+    /// copy_files(&["a.txt", "b.txt"], &context).unwrap();
+    ///
+    /// assert_eq!(*recorded.lock().unwrap(), ["0 of 2 files", "1 of 2 files"]);
+    /// ```
+    pub fn record_heartbeat(&self, details: &str) {
+        if let Some(sink) = self.heartbeat {
+            sink(details);
+        }
     }
 }
 
@@ -143,5 +198,28 @@ mod tests {
         assert!(!context.is_cancel_requested());
         flag.store(true, Ordering::Relaxed);
         assert!(context.is_cancel_requested());
+    }
+
+    #[test]
+    fn context_sends_heartbeat_details_to_sink() {
+        let flag = AtomicBool::new(false);
+        let recorded = std::sync::Mutex::new(Vec::new());
+        let sink = |details: &str| recorded.lock().unwrap().push(details.to_owned());
+        let context = ActivityContext::new(&flag).with_heartbeat_sink(&sink);
+
+        context.record_heartbeat("1 of 2");
+        context.record_heartbeat("2 of 2");
+
+        assert_eq!(*recorded.lock().unwrap(), ["1 of 2", "2 of 2"]);
+    }
+
+    #[test]
+    fn context_without_sink_drops_details() {
+        let flag = AtomicBool::new(false);
+        let context = ActivityContext::new(&flag);
+
+        context.record_heartbeat("nobody listens");
+
+        assert!(!context.is_cancel_requested());
     }
 }

@@ -46,24 +46,27 @@
 //! # The ABI contract
 //!
 //! The library exports one symbol, `caravan_plugin_descriptor`, which returns a pointer to a
-//! static descriptor: a header with a magic value and the ABI version, then five functions.
+//! static descriptor: a header with a magic value and the ABI version, then six functions.
 //! The host checks the header before anything else, calls `init` once, reads the manifest,
-//! and then calls `decide` for each decision task and `run_activity` for each activity
-//! task, possibly on several threads at once.
+//! and then calls `decide` for each decision task and `run_activity_with_host` for each
+//! activity task, possibly on several threads at once.
 //!
 //! - Data crosses the boundary as UTF-8 JSON in SWF's own wire shapes: `decide` takes a
 //!   decision task as `PollForDecisionTask` returns it and returns the request of
-//!   `RespondDecisionTaskCompleted`, both without `taskToken`. `run_activity` takes an
-//!   activity task as `PollForActivityTask` returns it, without `taskToken`, and returns the
-//!   activity's result or failure.
+//!   `RespondDecisionTaskCompleted`, both without `taskToken`. `run_activity_with_host` takes
+//!   an activity task as `PollForActivityTask` returns it, without `taskToken`, and returns
+//!   the activity's result or failure.
 //! - Each function returns `STATUS_OK`, `STATUS_ERROR` with a message, or `STATUS_PANIC`
 //!   with the panic message and location. A panic never unwinds into the host.
 //! - Buffers the plugin returns are freed by the plugin's `free_buffer`.
 //! - A decide call keeps no state: each call receives one task and returns its decisions.
-//! - `run_activity` also receives a cancellation flag, which the activity reads through
-//!   [`ActivityContext::is_cancel_requested`].
-//! - Version 1.1 added `run_activity` after the functions of version 1.0, so a host reads it
-//!   only from descriptors of minor version 1 or later.
+//! - `run_activity_with_host` also receives the host's side of the task: a cancellation
+//!   flag, which the activity reads through [`ActivityContext::is_cancel_requested`], and a
+//!   function that takes the progress details of [`ActivityContext::record_heartbeat`].
+//! - Version 1.1 added `run_activity` after the functions of version 1.0, and version 1.2
+//!   added `run_activity_with_host` after it, so a host reads each only from descriptors of
+//!   a minor version that has it. Hosts of version 1.2 and later never call `run_activity`,
+//!   which takes only the cancellation flag.
 //! - Records of the standard [`log`] macros go to the host's log function.
 //!
 //! [`abi`] documents each function's contract in detail.
@@ -135,7 +138,7 @@ pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// activities or both, in that order. The SDK evaluates the entries once, when the host
 /// first requests the manifest, a decision or an activity. Invoke the macro once per
 /// library, at the crate root: it defines the exported symbol `caravan_plugin_descriptor`
-/// and the five functions of the descriptor.
+/// and the six functions of the descriptor.
 #[macro_export]
 macro_rules! export_plugin {
     (
@@ -194,7 +197,7 @@ macro_rules! export_plugin {
         mod __caravan_plugin_export {
             use ::std::sync::atomic::AtomicBool;
 
-            use $crate::abi::{AbiHeader, Buffer, HostV1, PluginV1, PluginV1Activities};
+            use $crate::abi::{ActivityHost, AbiHeader, Buffer, HostV1, PluginV1, PluginV1Activities, PluginV1Heartbeats};
 
             unsafe extern "C" fn init(host: *const HostV1) -> u32 {
                 // SAFETY: the host follows `PluginV1::init`'s contract for `host`.
@@ -222,26 +225,42 @@ macro_rules! export_plugin {
                 unsafe { $crate::__export::run_activity(&super::__CARAVAN_PLUGIN, task, task_len, cancel, out) }
             }
 
+            unsafe extern "C" fn run_activity_with_host(
+                task: *const u8,
+                task_len: usize,
+                host: *const ActivityHost,
+                out: *mut Buffer,
+            ) -> u32 {
+                // SAFETY: the host follows `PluginV1Heartbeats::run_activity_with_host`'s
+                // contract for `task`, `host` and `out`.
+                unsafe {
+                    $crate::__export::run_activity_with_host(&super::__CARAVAN_PLUGIN, task, task_len, host, out)
+                }
+            }
+
             unsafe extern "C" fn free_buffer(buffer: Buffer) {
                 // SAFETY: the host passes only buffers this library returned, each once.
                 unsafe { $crate::__export::free_buffer(buffer) }
             }
 
-            static DESCRIPTOR: PluginV1Activities = PluginV1Activities {
-                v1: PluginV1 {
-                    header: AbiHeader::CURRENT,
-                    init,
-                    manifest,
-                    decide,
-                    free_buffer,
+            static DESCRIPTOR: PluginV1Heartbeats = PluginV1Heartbeats {
+                v1_1: PluginV1Activities {
+                    v1: PluginV1 {
+                        header: AbiHeader::CURRENT,
+                        init,
+                        manifest,
+                        decide,
+                        free_buffer,
+                    },
+                    run_activity,
                 },
-                run_activity,
+                run_activity_with_host,
             };
 
             /// Returns the plugin's descriptor, which lives as long as the library.
             #[unsafe(no_mangle)]
             pub extern "C" fn caravan_plugin_descriptor() -> *const AbiHeader {
-                &DESCRIPTOR.v1.header
+                &DESCRIPTOR.v1_1.v1.header
             }
         }
     };

@@ -26,6 +26,8 @@ use serde_json::Value;
 pub struct Record {
     /// The operation, such as `PollForDecisionTask`.
     pub operation: String,
+    /// The request's JSON body.
+    pub body: Bytes,
     pub arrived: Instant,
     pub answered: Option<Instant>,
 }
@@ -121,6 +123,15 @@ impl Proxy {
         self.state.holding.send_replace(false);
     }
 
+    /// Returns the JSON bodies of the calls of `operation` so far, in the order they arrived.
+    pub fn requests(&self, operation: &str) -> Vec<Value> {
+        self.records()
+            .iter()
+            .filter(|record| record.operation == operation)
+            .filter_map(|record| serde_json::from_slice(&record.body).ok())
+            .collect()
+    }
+
     /// Calls of `operation` that arrived after `moment`.
     pub fn count_after(&self, operation: &str, moment: Instant) -> usize {
         self.records()
@@ -153,30 +164,36 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
         .and_then(|target| target.rsplit('.').next())
         .unwrap_or("")
         .to_string();
-    let index = {
-        let mut records = state.records.lock().expect("records");
-        records.push(Record {
-            operation: operation.clone(),
-            arrived: Instant::now(),
-            answered: None,
-        });
-        records.len() - 1
-    };
-
-    let response = answer(&state, &operation, request).await;
-
-    state.records.lock().expect("records")[index].answered = Some(Instant::now());
-    Ok(response)
-}
-
-async fn answer(state: &State, operation: &str, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let arrived = Instant::now();
     let (parts, body) = request.into_parts();
     let body = body
         .collect()
         .await
         .map(|collected| collected.to_bytes())
         .unwrap_or_default();
+    let index = {
+        let mut records = state.records.lock().expect("records");
+        records.push(Record {
+            operation: operation.clone(),
+            body: body.clone(),
+            arrived,
+            answered: None,
+        });
+        records.len() - 1
+    };
 
+    let response = answer(&state, &operation, parts, body).await;
+
+    state.records.lock().expect("records")[index].answered = Some(Instant::now());
+    Ok(response)
+}
+
+async fn answer(
+    state: &State,
+    operation: &str,
+    parts: hyper::http::request::Parts,
+    body: Bytes,
+) -> Response<Full<Bytes>> {
     if operation == "PollForDecisionTask" && *state.holding.borrow() {
         state.held.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let mut holding = state.holding.subscribe();

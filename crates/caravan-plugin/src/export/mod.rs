@@ -2,17 +2,18 @@
 //! generates calls it, so it is hidden from the docs and not a stable API.
 //!
 //! Each function here implements one function of
-//! [`PluginV1Activities`](crate::abi::PluginV1Activities) for the plugin described by a
+//! [`PluginV1Heartbeats`](crate::abi::PluginV1Heartbeats) for the plugin described by a
 //! [`PluginDefinition`]. None of them lets a panic unwind into
 //! the host.
 
 mod logger;
 mod panic;
 
+use std::ffi::c_void;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Once, OnceLock};
 
-use crate::abi::{Buffer, HostV1, STATUS_ERROR, STATUS_OK, STATUS_PANIC};
+use crate::abi::{ActivityHost, Buffer, HostV1, STATUS_ERROR, STATUS_OK, STATUS_PANIC};
 use crate::activity::{ActivityContext, ActivityOutcome, ActivityTask};
 use crate::history::DecisionTask;
 use crate::manifest::{ActivityRegistration, Manifest, WorkflowRegistration};
@@ -236,8 +237,9 @@ pub unsafe fn decide(plugin: &'static PluginDefinition, task: *const u8, task_le
     unsafe { write_outcome(out, outcome) }
 }
 
-/// Implements `PluginV1Activities::run_activity`. A failure the activity returns is a
-/// `STATUS_OK` outcome. A panic in the activity returns `STATUS_PANIC`.
+/// Implements `PluginV1Activities::run_activity`, the activity function of ABI 1.1, whose
+/// activities cannot send heartbeat details. A failure the activity returns is a `STATUS_OK`
+/// outcome. A panic in the activity returns `STATUS_PANIC`.
 ///
 /// # Safety
 ///
@@ -255,25 +257,108 @@ pub unsafe fn run_activity(
         return STATUS_ERROR;
     }
 
-    let task: &[u8] = if task.is_null() {
-        &[]
-    } else {
-        // SAFETY: `task` is not null, and the caller guarantees that it points to
-        // `task_len` readable bytes that stay unchanged during the call.
-        unsafe { std::slice::from_raw_parts(task, task_len) }
-    };
+    // SAFETY: the caller guarantees that `task` is null or points to `task_len` readable bytes
+    // that stay unchanged during the call.
+    let task = unsafe { borrow_bytes(task, task_len) };
     let never_cancelled = AtomicBool::new(false);
-    let cancel: &AtomicBool = if cancel.is_null() {
-        &never_cancelled
-    } else {
-        // SAFETY: `cancel` is not null, and the caller guarantees that it points to an
-        // `AtomicBool` that stays valid during the call. The plugin only reads it.
-        unsafe { &*cancel }
-    };
-    let outcome = panic::catch(|| run_activity_json(plugin, task, cancel));
+    // SAFETY: the caller guarantees that `cancel` is null or valid during the call.
+    let cancel = unsafe { borrow_flag(cancel) }.unwrap_or(&never_cancelled);
+    let context = ActivityContext::new(cancel);
+    let outcome = panic::catch(|| run_activity_json(plugin, task, &context));
 
     // SAFETY: `out` is not null, and the caller guarantees that it is valid for writes.
     unsafe { write_outcome(out, outcome) }
+}
+
+/// Implements `PluginV1Heartbeats::run_activity_with_host`: like [`run_activity`], and the
+/// activity's `record_heartbeat` calls go to the host's function in `host`.
+///
+/// # Safety
+///
+/// `out` and `task` are as in [`run_activity`]. `host` must be null or point to an
+/// `ActivityHost` that stays valid during the call and follows its contract.
+pub unsafe fn run_activity_with_host(
+    plugin: &'static PluginDefinition,
+    task: *const u8,
+    task_len: usize,
+    host: *const ActivityHost,
+    out: *mut Buffer,
+) -> u32 {
+    if out.is_null() {
+        return STATUS_ERROR;
+    }
+
+    // SAFETY: the caller guarantees that `task` is null or points to `task_len` readable bytes
+    // that stay unchanged during the call.
+    let task = unsafe { borrow_bytes(task, task_len) };
+    // SAFETY: the caller guarantees that `host` is null or points to an `ActivityHost` that
+    // stays valid during the call.
+    let host: Option<ActivityHost> = unsafe { host.as_ref() }.copied();
+    let never_cancelled = AtomicBool::new(false);
+    // SAFETY: the `ActivityHost` contract requires `cancel` to be null or valid during the call.
+    let cancel = unsafe { borrow_flag(host.map_or(std::ptr::null(), |host| host.cancel)) }.unwrap_or(&never_cancelled);
+    let heartbeat = host.map(HostHeartbeat::new);
+    let sink = |details: &str| {
+        if let Some(heartbeat) = &heartbeat {
+            heartbeat.record(details);
+        }
+    };
+    let context = ActivityContext::new(cancel).with_heartbeat_sink(&sink);
+    let outcome = panic::catch(|| run_activity_json(plugin, task, &context));
+
+    // SAFETY: `out` is not null, and the caller guarantees that it is valid for writes.
+    unsafe { write_outcome(out, outcome) }
+}
+
+/// The host's `record_heartbeat` function with the data it takes back, for one activity call.
+struct HostHeartbeat {
+    context: *const c_void,
+    record_heartbeat: unsafe extern "C" fn(*const c_void, *const u8, usize),
+}
+
+// SAFETY: `ActivityHost`'s contract lets the plugin call `record_heartbeat` with `context` from
+// any thread, and from several threads at once, until the activity call returns. The activity
+// reaches this value only through an `ActivityContext` borrowed for that call.
+unsafe impl Sync for HostHeartbeat {}
+
+impl HostHeartbeat {
+    fn new(host: ActivityHost) -> Self {
+        Self {
+            context: host.context,
+            record_heartbeat: host.record_heartbeat,
+        }
+    }
+
+    fn record(&self, details: &str) {
+        // SAFETY: the activity call that received `context` is still running, because this value
+        // lives on its stack frame, and `details` is a UTF-8 `str` valid during the call.
+        unsafe { (self.record_heartbeat)(self.context, details.as_ptr(), details.len()) }
+    }
+}
+
+/// Borrows `len` bytes at `data`, or no bytes for a null pointer.
+///
+/// # Safety
+///
+/// `data` must be null or point to `len` readable bytes that stay unchanged while the slice lives.
+unsafe fn borrow_bytes<'a>(data: *const u8, len: usize) -> &'a [u8] {
+    if data.is_null() {
+        return &[];
+    }
+
+    // SAFETY: `data` is not null, and the caller guarantees that it points to `len` readable bytes.
+    unsafe { std::slice::from_raw_parts(data, len) }
+}
+
+/// Borrows the host's cancellation flag, or returns `None` for a null pointer.
+///
+/// # Safety
+///
+/// `flag` must be null or point to an `AtomicBool` that stays valid while the reference lives.
+unsafe fn borrow_flag<'a>(flag: *const AtomicBool) -> Option<&'a AtomicBool> {
+    // SAFETY: the caller guarantees that a non-null `flag` points to a valid `AtomicBool`. The
+    // plugin only reads it.
+    unsafe { flag.as_ref() }
 }
 
 /// Implements `PluginV1::free_buffer`.
@@ -309,14 +394,14 @@ fn decide_json(plugin: &PluginDefinition, task: &[u8]) -> Result<Vec<u8>, String
     })
 }
 
-fn run_activity_json(plugin: &PluginDefinition, task: &[u8], cancel: &AtomicBool) -> Result<Vec<u8>, String> {
+fn run_activity_json(plugin: &PluginDefinition, task: &[u8], context: &ActivityContext<'_>) -> Result<Vec<u8>, String> {
     let registry = plugin.registry()?;
 
     let task: ActivityTask =
         serde_json::from_slice(task).map_err(|error| format!("invalid activity task JSON: {error}"))?;
 
     let activity = registry.find_activity(&task.activity_type)?;
-    let outcome = match activity.run(&task, &ActivityContext::new(cancel)) {
+    let outcome = match activity.run(&task, context) {
         Ok(result) => ActivityOutcome::Completed { result: Some(result) },
         Err(failure) => ActivityOutcome::Failed(failure),
     };
@@ -384,9 +469,17 @@ mod tests {
             ActivityRegistration::new("Echo", "1")
         }
 
-        fn run(&self, task: &ActivityTask, _context: &ActivityContext<'_>) -> Result<String, ActivityFailure> {
+        fn run(&self, task: &ActivityTask, context: &ActivityContext<'_>) -> Result<String, ActivityFailure> {
             match task.input.as_deref() {
                 Some("panic") => panic!("asked to panic"),
+                Some("progress") => {
+                    context.record_heartbeat("1 of 2");
+                    std::thread::scope(|scope| {
+                        scope.spawn(|| context.record_heartbeat("2 of 2 ✓"));
+                    });
+                    Ok("done".to_owned())
+                }
+                Some("cancelled?") => Ok(context.is_cancel_requested().to_string()),
                 Some("fail") => Err(ActivityFailure::new("asked to fail")),
                 other => Ok(other.unwrap_or_default().to_owned()),
             }
@@ -395,20 +488,61 @@ mod tests {
 
     static ECHO: PluginDefinition = PluginDefinition::new("echo", "1.0.0", "echo", Vec::new, || vec![Box::new(Echo)]);
 
-    fn run_echo(input: &str) -> (u32, String) {
-        let task = format!(
+    fn echo_task(input: &str) -> String {
+        format!(
             r#"{{"activityId":"a","activityType":{{"name":"Echo","version":"1"}},"workflowExecution":{{"workflowId":"w","runId":"r"}},"input":"{input}"}}"#
-        );
+        )
+    }
+
+    /// Copies the bytes out of a buffer `ECHO` returned, then frees it.
+    fn take_text(out: Buffer) -> String {
+        // SAFETY: an export function of this SDK wrote `out`, and it is freed once below.
+        let text = String::from_utf8(unsafe { out.as_bytes() }.to_vec()).unwrap();
+        // SAFETY: the buffer came from this SDK and is freed once.
+        unsafe { free_buffer(out) };
+        text
+    }
+
+    /// Stores the details it receives in the `Mutex<Vec<String>>` that `context` points to.
+    unsafe extern "C" fn collect_details(context: *const c_void, details: *const u8, details_len: usize) {
+        // SAFETY: the tests pass a pointer to a live `Mutex<Vec<String>>` as the context, and the
+        // SDK passes a `str` valid during the call.
+        let (collected, details) = unsafe {
+            (
+                &*context.cast::<std::sync::Mutex<Vec<String>>>(),
+                std::slice::from_raw_parts(details, details_len),
+            )
+        };
+        collected
+            .lock()
+            .unwrap()
+            .push(String::from_utf8(details.to_vec()).unwrap());
+    }
+
+    fn run_echo_with_host(input: &str, cancel: &AtomicBool) -> (u32, String, Vec<String>) {
+        let task = echo_task(input);
+        let collected = std::sync::Mutex::new(Vec::new());
+        let host = ActivityHost {
+            cancel,
+            context: (&raw const collected).cast(),
+            record_heartbeat: collect_details,
+        };
+        let mut out = Buffer::empty();
+
+        // SAFETY: the task bytes, `host` and the flag and list it points to live during the
+        // call, and `out` is a valid Buffer.
+        let status = unsafe { run_activity_with_host(&ECHO, task.as_ptr(), task.len(), &host, &mut out) };
+        (status, take_text(out), collected.into_inner().unwrap())
+    }
+
+    fn run_echo(input: &str) -> (u32, String) {
+        let task = echo_task(input);
         let mut out = Buffer::empty();
 
         // SAFETY: the task bytes live during the call, `out` is a valid Buffer and a null
         // cancel pointer is allowed.
         let status = unsafe { run_activity(&ECHO, task.as_ptr(), task.len(), std::ptr::null(), &mut out) };
-        // SAFETY: `run_activity` wrote `out`, and it is freed once below.
-        let text = String::from_utf8(unsafe { out.as_bytes() }.to_vec()).unwrap();
-        // SAFETY: the buffer came from this SDK and is freed once.
-        unsafe { free_buffer(out) };
-        (status, text)
+        (status, take_text(out))
     }
 
     #[test]
@@ -433,6 +567,51 @@ mod tests {
 
         assert_eq!(status, STATUS_PANIC);
         assert!(text.contains("asked to panic"), "{text}");
+    }
+
+    #[test]
+    fn activity_with_host_sends_heartbeat_details() {
+        let cancel = AtomicBool::new(false);
+
+        let (status, text, details) = run_echo_with_host("progress", &cancel);
+
+        assert_eq!(status, STATUS_OK);
+        assert_eq!(text, r#"{"completed":{"result":"done"}}"#);
+        assert_eq!(details, ["1 of 2", "2 of 2 ✓"]);
+    }
+
+    #[test]
+    fn activity_with_host_reads_cancel_flag() {
+        let cancel = AtomicBool::new(true);
+
+        let (status, text, _) = run_echo_with_host("cancelled?", &cancel);
+
+        assert_eq!(status, STATUS_OK);
+        assert_eq!(text, r#"{"completed":{"result":"true"}}"#);
+    }
+
+    #[test]
+    fn activity_with_null_host_runs() {
+        let task = echo_task("progress");
+        let mut out = Buffer::empty();
+
+        // SAFETY: the task bytes live during the call, `out` is a valid Buffer and a null host
+        // is allowed.
+        let status = unsafe { run_activity_with_host(&ECHO, task.as_ptr(), task.len(), std::ptr::null(), &mut out) };
+
+        assert_eq!(status, STATUS_OK);
+        assert_eq!(take_text(out), r#"{"completed":{"result":"done"}}"#);
+    }
+
+    #[test]
+    fn activity_with_host_panic_returns_panic_status() {
+        let cancel = AtomicBool::new(false);
+
+        let (status, text, details) = run_echo_with_host("panic", &cancel);
+
+        assert_eq!(status, STATUS_PANIC);
+        assert!(text.contains("asked to panic"), "{text}");
+        assert!(details.is_empty());
     }
 
     #[test]

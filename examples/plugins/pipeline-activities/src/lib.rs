@@ -108,12 +108,20 @@ impl Activity for Process {
             request.attempt, task.activity_id
         );
 
-        let deadline = Instant::now() + Duration::from_millis(request.sleep_ms);
+        let started = Instant::now();
+        let deadline = started + Duration::from_millis(request.sleep_ms);
         while Instant::now() < deadline {
             if context.is_cancel_requested() {
                 info!("activity {} canceled", task.activity_id);
                 return Err(ActivityFailure::new("canceled").details("cancellation was requested"));
             }
+            // SWF records the last details in ActivityTaskTimedOut if the task times out.
+            context.record_heartbeat(&format!(
+                "attempt {}: slept {} of {} ms",
+                request.attempt,
+                started.elapsed().as_millis(),
+                request.sleep_ms
+            ));
             thread::sleep(CANCEL_CHECK_INTERVAL.min(deadline.saturating_duration_since(Instant::now())));
         }
 
@@ -204,6 +212,31 @@ mod tests {
         );
 
         assert_eq!(result.unwrap_err().reason.as_deref(), Some("canceled"));
+    }
+
+    #[test]
+    fn process_records_progress_while_sleeping() {
+        let cancel = AtomicBool::new(false);
+        let recorded = std::sync::Mutex::new(Vec::new());
+        let sink = |details: &str| recorded.lock().unwrap().push(details.to_owned());
+        let context = ActivityContext::new(&cancel).with_heartbeat_sink(&sink);
+
+        let result = Process.run(
+            &task("Process", r#"{"text": "hi", "attempt": 2, "sleepMs": 250}"#),
+            &context,
+        );
+
+        assert_eq!(result, Ok("HI".to_owned()));
+        let recorded = recorded.into_inner().unwrap();
+        assert!(!recorded.is_empty());
+        assert!(
+            recorded.iter().all(|details| details.starts_with("attempt 2: slept ")),
+            "{recorded:?}"
+        );
+        assert!(
+            recorded.iter().all(|details| details.ends_with(" of 250 ms")),
+            "{recorded:?}"
+        );
     }
 
     #[test]

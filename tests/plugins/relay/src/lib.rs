@@ -22,6 +22,12 @@
 //! - `Wait` version `1` (heartbeat timeout 2 seconds) logs `relay: wait started` and waits for
 //!   the number of milliseconds in its input, then returns `waited`. When the host requests
 //!   that it stop early, it fails at once with reason `stopped` and details `stopped early`.
+//! - `WaitLongHeartbeat` version `1` does what `Wait` does, but its type's registered heartbeat
+//!   timeout is 20 seconds.
+//! - `Progress` version `1` (heartbeat timeout 2 seconds) records the heartbeat details
+//!   `step 1`, `step 2` and then its input, logs `relay: progress recorded`, and waits until the
+//!   host requests that it stop early, or for 60 seconds. It then fails with reason `stopped`
+//!   and details `stopped early`, or returns `progressed`.
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -150,23 +156,70 @@ impl Activity for Wait {
     }
 
     fn run(&self, task: &ActivityTask, context: &ActivityContext<'_>) -> Result<String, ActivityFailure> {
-        let millis: u64 = task
-            .input
-            .as_deref()
-            .unwrap_or("0")
-            .trim()
-            .parse()
-            .map_err(|_| ActivityFailure::new("the input is not a number of milliseconds"))?;
-        info!("relay: wait started");
+        wait(task, context)
+    }
+}
 
-        let deadline = Instant::now() + Duration::from_millis(millis);
-        while Instant::now() < deadline {
-            if context.is_cancel_requested() {
-                return Err(ActivityFailure::new("stopped").details("stopped early"));
-            }
-            thread::sleep(Duration::from_millis(20));
+pub struct WaitLongHeartbeat;
+
+impl Activity for WaitLongHeartbeat {
+    fn registration(&self) -> ActivityRegistration {
+        registration("WaitLongHeartbeat").default_task_heartbeat_timeout_secs(20)
+    }
+
+    fn run(&self, task: &ActivityTask, context: &ActivityContext<'_>) -> Result<String, ActivityFailure> {
+        wait(task, context)
+    }
+}
+
+/// Waits for the number of milliseconds in the task's input, or until the host requests that the
+/// activity stop early.
+fn wait(task: &ActivityTask, context: &ActivityContext<'_>) -> Result<String, ActivityFailure> {
+    let millis: u64 = task
+        .input
+        .as_deref()
+        .unwrap_or("0")
+        .trim()
+        .parse()
+        .map_err(|_| ActivityFailure::new("the input is not a number of milliseconds"))?;
+    info!("relay: wait started");
+
+    if wait_unless_stopped(context, Duration::from_millis(millis)) {
+        return Err(ActivityFailure::new("stopped").details("stopped early"));
+    }
+    Ok("waited".to_owned())
+}
+
+/// Waits for `duration` and returns false, or returns true as soon as the host requests that the
+/// activity stop early.
+fn wait_unless_stopped(context: &ActivityContext<'_>, duration: Duration) -> bool {
+    let deadline = Instant::now() + duration;
+    while Instant::now() < deadline {
+        if context.is_cancel_requested() {
+            return true;
         }
-        Ok("waited".to_owned())
+        thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+pub struct Progress;
+
+impl Activity for Progress {
+    fn registration(&self) -> ActivityRegistration {
+        registration("Progress").default_task_heartbeat_timeout_secs(2)
+    }
+
+    fn run(&self, task: &ActivityTask, context: &ActivityContext<'_>) -> Result<String, ActivityFailure> {
+        context.record_heartbeat("step 1");
+        context.record_heartbeat("step 2");
+        context.record_heartbeat(task.input.as_deref().unwrap_or_default());
+        info!("relay: progress recorded");
+
+        if wait_unless_stopped(context, Duration::from_secs(60)) {
+            return Err(ActivityFailure::new("stopped").details("stopped early"));
+        }
+        Ok("progressed".to_owned())
     }
 }
 
@@ -174,5 +227,5 @@ caravan_plugin::export_plugin! {
     name: "relay",
     version: "1.0.0",
     workflows: [Relay],
-    activities: [Sleep, Fail, Wait],
+    activities: [Sleep, Fail, Wait, WaitLongHeartbeat, Progress],
 }
