@@ -2,7 +2,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -67,7 +67,7 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
 
     // The plugins are checked before the embedded endpoint binds its port, so that a broken plugin
     // is reported as such (exit 78) even when the port is taken.
-    let prepared = load_plugins(&config).await?;
+    let (prepared, loaded) = load_plugins(&config).await?;
     let embedded = match config.global.uses_local_endpoint() {
         true => Some(local::start(&config.global.local).await?),
         false => None,
@@ -93,11 +93,9 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
     let reloader = Arc::new(Reloader {
         started_with: config,
         sdk_config: started.sdk_config,
+        loaded: Mutex::new(loaded),
     });
-    let reload: supervisor::ReloadFn = Box::new(move |loaded| {
-        let reloader = reloader.clone();
-        Box::pin(async move { reloader.reload(loaded).await })
-    });
+    let reload: supervisor::ReloadFn = Box::new(move || Box::pin(reloader.clone().reload()));
     let stopped = supervisor::run(
         Arc::new(started.client),
         identity,
@@ -153,17 +151,20 @@ struct Started {
     sdk_config: aws_config::SdkConfig,
 }
 
-/// Loads and checks the plugins, checks the endpoint, region and credentials, and registers
-/// workflow types when asked.
-/// Loads and checks every plugin of the config's deciders and workers.
-async fn load_plugins(config: &Config) -> Result<Prepared, Failure> {
+/// Loads and checks every plugin of the config's deciders and workers. Returns them built, and
+/// every plugin loaded.
+async fn load_plugins(config: &Config) -> Result<(Prepared, Vec<Arc<LoadedPlugin>>), Failure> {
     let plugins_config = config.clone();
-    tokio::task::spawn_blocking(move || supervisor::prepare(&plugins_config, &[]))
-        .await
-        .context("loading the plugins failed")?
-        .map_err(Failure::Config)
+    tokio::task::spawn_blocking(move || {
+        let mut loaded = Vec::new();
+        supervisor::prepare(&plugins_config, &mut loaded).map(|prepared| (prepared, loaded))
+    })
+    .await
+    .context("loading the plugins failed")?
+    .map_err(Failure::Config)
 }
 
+/// Checks the endpoint, region and credentials, and registers the domains and types when asked.
 async fn start(config: &Config, prepared: Prepared) -> Result<Started, Failure> {
     let settings = swf::ClientSettings::from_global(&config.global);
     let endpoint = swf::checked_endpoint(&settings).map_err(|error| Failure::Config(vec![error]))?;
@@ -219,10 +220,13 @@ async fn register(config: &Config, sdk_config: &aws_config::SdkConfig, prepared:
 struct Reloader {
     started_with: Config,
     sdk_config: aws_config::SdkConfig,
+    /// Every plugin loaded since start-up, so that a reload loads a file again only when its bytes
+    /// changed, also after a rejected reload.
+    loaded: Mutex<Vec<Arc<LoadedPlugin>>>,
 }
 
 impl Reloader {
-    async fn reload(&self, loaded: Vec<Arc<LoadedPlugin>>) -> Result<Reloaded, ReloadErrors> {
+    async fn reload(self: Arc<Self>) -> Result<Reloaded, ReloadErrors> {
         let config = match &self.started_with.path {
             Some(path) => config::load(path).map_err(|errors| to_messages(&errors.0))?,
             None => self.started_with.clone(),
@@ -236,11 +240,14 @@ impl Reloader {
         }
 
         let prepared = {
-            let config = config.clone();
-            tokio::task::spawn_blocking(move || supervisor::prepare(&config, &loaded))
-                .await
-                .map_err(|error| vec![format!("loading the plugins failed: {error}")])?
-                .map_err(|errors| to_messages(&errors))?
+            let (config, reloader) = (config.clone(), self.clone());
+            tokio::task::spawn_blocking(move || {
+                let mut loaded = reloader.loaded.lock().unwrap_or_else(PoisonError::into_inner);
+                supervisor::prepare(&config, &mut loaded)
+            })
+            .await
+            .map_err(|error| vec![format!("loading the plugins failed: {error}")])?
+            .map_err(|errors| to_messages(&errors))?
         };
         register(&config, &self.sdk_config, &prepared)
             .await

@@ -499,3 +499,102 @@ fn notify_socket_hears_every_state() {
     let status = daemon.wait_exit(WAIT).expect("caravan exits");
     assert!(status.success(), "{status}: {}", daemon.log());
 }
+
+/// Counts the private in-memory copies of plugin files that the process holds open: one per load.
+fn plugin_copies(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("list /proc/PID/fd")
+        .filter_map(Result::ok)
+        .filter_map(|entry| std::fs::read_link(entry.path()).ok())
+        .filter(|target| target.to_string_lossy().contains("memfd:caravan-plugin"))
+        .count()
+}
+
+#[test]
+fn reloads_load_each_plugin_file_once() {
+    let folder = scratch();
+    let home = folder.path();
+    let endpoint = Endpoint::local_with_poll_window(2);
+    let domain = unique_name("copies");
+    let config = home.join("caravan.ini");
+    let plugin_file = home.join("libversioned.so");
+    std::fs::copy(&plugins().versioned_1, &plugin_file).expect("install version 1");
+    let swf = Swf::new(&endpoint.url(), &domain);
+    swf.register_domain();
+
+    // No decider uses [plugin:complete], but each reload checks it.
+    write_config(
+        &config,
+        &endpoint.url(),
+        &domain,
+        &plugin_file,
+        &[Decider("a", "list-a", "versioned")],
+    );
+    let mut daemon = Daemon::spawn(&caravan_bin(), &["run", &config.display().to_string()], home, &[]);
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+    let at_start = plugin_copies(daemon.pid());
+    assert_eq!(at_start, 2, "versioned and complete");
+
+    let mut reloads = 0;
+    for _ in 0..3 {
+        daemon.signal(Signal::SIGHUP);
+        reloads += 1;
+        assert!(wait_for_log_count(&daemon, "reloaded:", reloads), "{}", daemon.log());
+    }
+    assert_eq!(
+        plugin_copies(daemon.pid()),
+        at_start,
+        "unchanged files were loaded again"
+    );
+
+    // Version 2, then back to version 1: only version 2 is new.
+    replace_by_rename(&plugins().versioned_2, &plugin_file);
+    daemon.signal(Signal::SIGHUP);
+    reloads += 1;
+    assert!(wait_for_log_count(&daemon, "reloaded:", reloads), "{}", daemon.log());
+    replace_by_rename(&plugins().versioned_1, &plugin_file);
+    daemon.signal(Signal::SIGHUP);
+    reloads += 1;
+    assert!(wait_for_log_count(&daemon, "reloaded:", reloads), "{}", daemon.log());
+    assert_eq!(plugin_copies(daemon.pid()), at_start + 1, "version 1 was loaded again");
+
+    // A reload rejected after loading a new plugin: retrying it loads nothing more.
+    let duplicate = home.join("libduplicate.so");
+    std::fs::copy(&plugins().versioned_2, &duplicate).expect("copy version 2");
+    let good = std::fs::read_to_string(&config).expect("read the config");
+    let text = format!(
+        "{good}\n[plugin:duplicate]\npath = {}\n\n[decider:b]\ndomain = {domain}\ntask_list = list-b\nplugins = versioned, duplicate\n",
+        duplicate.display()
+    );
+    std::fs::write(&config, text).expect("write the config");
+    for rejected in 1..=3 {
+        daemon.signal(Signal::SIGHUP);
+        assert!(
+            wait_for_log_count(&daemon, "reload rejected", rejected),
+            "{}",
+            daemon.log()
+        );
+    }
+    assert!(
+        daemon
+            .log()
+            .contains("served by both [plugin:versioned] and [plugin:duplicate]")
+    );
+    assert_eq!(
+        plugin_copies(daemon.pid()),
+        at_start + 2,
+        "a rejected reload was loaded again"
+    );
+
+    let execution = Started {
+        workflow_id: "after-reloads".to_string(),
+        run_id: swf.start_on("after-reloads", "Versioned", "1", "list-a"),
+        task_list: "list-a".to_string(),
+        at: Instant::now(),
+    };
+    assert_eq!(completed_result(&swf, &execution), "after-reloads by 1.0.0");
+
+    daemon.signal(Signal::SIGTERM);
+    let status = daemon.wait_exit(WAIT).expect("caravan exits");
+    assert!(status.success(), "{status}: {}", daemon.log());
+}
