@@ -227,28 +227,15 @@ struct Reloader {
 
 impl Reloader {
     async fn reload(self: Arc<Self>) -> Result<Reloaded, ReloadErrors> {
-        let config = match &self.started_with.path {
-            Some(path) => config::load(path).map_err(|errors| to_messages(&errors.0))?,
-            None => self.started_with.clone(),
-        };
-        self.check_unchanged_settings(&config)?;
-        if config.deciders.is_empty() && config.workers.is_empty() {
-            return Err(vec![format!(
-                "{} has no [decider:NAME] or [worker:NAME] section left",
-                config_name(&config)
-            )]);
-        }
-
-        let prepared = {
-            let (config, reloader) = (config.clone(), self.clone());
-            tokio::task::spawn_blocking(move || {
-                let mut loaded = reloader.loaded.lock().unwrap_or_else(PoisonError::into_inner);
-                supervisor::prepare(&config, &mut loaded)
-            })
+        // Reading a file can block for as long as a hung network file system does, so the files are
+        // read off the async runtime's one thread, which the pollers need.
+        // NOTE: a read that never returns leaves this reload running, and later SIGHUPs wait behind
+        // it until a restart. A stop request still works.
+        let reader = self.clone();
+        let (config, prepared) = tokio::task::spawn_blocking(move || reader.read_and_prepare())
             .await
-            .map_err(|error| vec![format!("loading the plugins failed: {error}")])?
-            .map_err(|errors| to_messages(&errors))?
-        };
+            .map_err(|error| vec![format!("reading the config and loading the plugins failed: {error}")])??;
+
         register(&config, &self.sdk_config, &prepared)
             .await
             .map_err(|message| vec![message])?;
@@ -257,6 +244,39 @@ impl Reloader {
             prepared,
             shutdown_timeout: Duration::from_secs(config.global.shutdown_timeout_secs),
         })
+    }
+
+    fn read_and_prepare(&self) -> Result<(Config, Prepared), ReloadErrors> {
+        let config = self.read_config()?;
+        self.check_unchanged_settings(&config)?;
+        if config.deciders.is_empty() && config.workers.is_empty() {
+            return Err(vec![format!(
+                "{} has no [decider:NAME] or [worker:NAME] section left",
+                config_name(&config)
+            )]);
+        }
+
+        let mut loaded = self.loaded.lock().unwrap_or_else(PoisonError::into_inner);
+        let prepared = supervisor::prepare(&config, &mut loaded).map_err(|errors| to_messages(&errors))?;
+        Ok((config, prepared))
+    }
+
+    /// Reads the config file again. A config built from `caravan decider`'s flags stays as it is.
+    fn read_config(&self) -> Result<Config, ReloadErrors> {
+        let Some(path) = &self.started_with.path else {
+            return Ok(self.started_with.clone());
+        };
+
+        // Opening a named pipe waits for a writer, and a device may never end, so only a regular
+        // file is read. A missing file is left to the read, which reports it.
+        if let Ok(metadata) = std::fs::metadata(path)
+            && !metadata.is_file()
+        {
+            let error = ConfigError::new(None, format!("config file '{}' is not a regular file", path.display()))
+                .with_hint("put the config back as a regular file at that path, then send SIGHUP again");
+            return Err(vec![error.to_string()]);
+        }
+        config::load(path).map_err(|errors| to_messages(&errors.0))
     }
 
     /// Rejects a config that changes what the daemon connected to or how it named itself at

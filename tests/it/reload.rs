@@ -500,6 +500,53 @@ fn notify_socket_hears_every_state() {
     assert!(status.success(), "{status}: {}", daemon.log());
 }
 
+#[test]
+fn fifo_config_reload_rejected() {
+    let folder = scratch();
+    let home = folder.path();
+    let endpoint = Endpoint::local_with_poll_window(2);
+    let domain = unique_name("fifo");
+    let config = home.join("caravan.ini");
+    let swf = Swf::new(&endpoint.url(), &domain);
+    swf.register_domain();
+    write_config(
+        &config,
+        &endpoint.url(),
+        &domain,
+        &plugins().versioned_1,
+        &[Decider("a", "list-a", "versioned")],
+    );
+    let mut daemon = Daemon::spawn(&caravan_bin(), &["run", &config.display().to_string()], home, &[]);
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+
+    // A named pipe that no process writes to: opening it for reading would wait for a writer.
+    std::fs::remove_file(&config).expect("remove the config");
+    let mkfifo_status = std::process::Command::new("mkfifo")
+        .arg(&config)
+        .status()
+        .expect("mkfifo runs");
+    assert!(mkfifo_status.success(), "mkfifo failed");
+    daemon.signal(Signal::SIGHUP);
+
+    assert!(daemon.wait_for_log("reload rejected", WAIT), "{}", daemon.log());
+    let log = daemon.log();
+    assert!(
+        log.contains(&format!("config file '{}' is not a regular file", config.display())),
+        "{log}"
+    );
+    let execution = Started {
+        workflow_id: "after-fifo".to_string(),
+        run_id: swf.start_on("after-fifo", "Versioned", "1", "list-a"),
+        task_list: "list-a".to_string(),
+        at: Instant::now(),
+    };
+    assert_eq!(completed_result(&swf, &execution), "after-fifo by 1.0.0");
+
+    daemon.signal(Signal::SIGTERM);
+    let status = daemon.wait_exit(WAIT).expect("caravan exits");
+    assert!(status.success(), "{status}: {}", daemon.log());
+}
+
 /// Counts the private in-memory copies of plugin files that the process holds open: one per load.
 fn plugin_copies(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
