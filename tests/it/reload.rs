@@ -645,3 +645,58 @@ fn reloads_load_each_plugin_file_once() {
     let status = daemon.wait_exit(WAIT).expect("caravan exits");
     assert!(status.success(), "{status}: {}", daemon.log());
 }
+
+/// Returns the value of each `KEY=` line of the unit file that the repository ships.
+fn unit_file_values(key: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd/caravan.service");
+    let text = std::fs::read_to_string(&path).expect("read the unit file");
+    text.lines()
+        .filter_map(|line| line.strip_prefix(key)?.strip_prefix('='))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn unit_file_reload_reloads() {
+    assert_eq!(unit_file_values("Type"), ["notify"], "the daemon speaks sd_notify");
+    let exec_reload = unit_file_values("ExecReload");
+    assert_eq!(exec_reload.len(), 1, "one ExecReload= line: {exec_reload:?}");
+
+    let folder = scratch();
+    let home = folder.path();
+    let endpoint = Endpoint::local_with_poll_window(2);
+    let domain = unique_name("unit");
+    let config = home.join("caravan.ini");
+    Swf::new(&endpoint.url(), &domain).register_domain();
+    write_config(
+        &config,
+        &endpoint.url(),
+        &domain,
+        &plugins().versioned_1,
+        &[Decider("a", "list-a", "versioned")],
+    );
+    let mut daemon = Daemon::spawn(&caravan_bin(), &["run", &config.display().to_string()], home, &[]);
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+
+    // systemd runs the command with $MAINPID set to the daemon's process id.
+    write_config(
+        &config,
+        &endpoint.url(),
+        &domain,
+        &plugins().versioned_1,
+        &[Decider("a", "list-a", "versioned"), Decider("b", "list-b", "complete")],
+    );
+    let command = exec_reload[0].replace("$MAINPID", &daemon.pid().to_string());
+    let status = std::process::Command::new("/bin/sh")
+        .args(["-c", &command])
+        .status()
+        .expect("the ExecReload command runs");
+    assert!(status.success(), "{command}: {status}");
+
+    assert!(daemon.wait_for_log("reloaded:", WAIT), "{}", daemon.log());
+    assert!(daemon.log().contains("started=decider b"), "{}", daemon.log());
+
+    daemon.signal(Signal::SIGTERM);
+    let status = daemon.wait_exit(WAIT).expect("caravan exits");
+    assert!(status.success(), "{status}: {}", daemon.log());
+}
