@@ -1,7 +1,7 @@
 //! `caravan run CONFIG` and `caravan decider`, the long-running commands.
 
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -111,7 +111,7 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
 
     // The plugins are checked before the embedded endpoint binds its port, so that a broken plugin
     // is reported as such (exit 78) even when the port is taken.
-    let prepared = load_plugins(&config).await?;
+    let (prepared, loaded) = load_plugins(&config).await?;
     let embedded = match config.global.uses_local_endpoint() {
         true => Some(local::start(&config.global.local).await?),
         false => None,
@@ -137,11 +137,9 @@ async fn serve(config: Config) -> Result<ExitCode, Failure> {
     let reloader = Arc::new(Reloader {
         started_with: config,
         sdk_config: started.sdk_config,
+        loaded: Mutex::new(loaded),
     });
-    let reload: supervisor::ReloadFn = Box::new(move |loaded| {
-        let reloader = reloader.clone();
-        Box::pin(async move { reloader.reload(loaded).await })
-    });
+    let reload: supervisor::ReloadFn = Box::new(move || Box::pin(reloader.clone().reload()));
     let stopped = supervisor::run(
         Arc::new(started.client),
         identity,
@@ -206,17 +204,20 @@ struct Started {
     sdk_config: aws_config::SdkConfig,
 }
 
-/// Loads and checks the plugins, checks the endpoint, region and credentials, and registers
-/// workflow types when asked.
-/// Loads and checks every plugin of the config's deciders and workers.
-async fn load_plugins(config: &Config) -> Result<Prepared, Failure> {
+/// Loads and checks every plugin of the config's deciders and workers. Returns them built, and
+/// every plugin loaded.
+async fn load_plugins(config: &Config) -> Result<(Prepared, Vec<Arc<LoadedPlugin>>), Failure> {
     let plugins_config = config.clone();
-    tokio::task::spawn_blocking(move || supervisor::prepare(&plugins_config, &[]))
-        .await
-        .context("loading the plugins failed")?
-        .map_err(Failure::Config)
+    tokio::task::spawn_blocking(move || {
+        let mut loaded = Vec::new();
+        supervisor::prepare(&plugins_config, &mut loaded).map(|prepared| (prepared, loaded))
+    })
+    .await
+    .context("loading the plugins failed")?
+    .map_err(Failure::Config)
 }
 
+/// Checks the endpoint, region and credentials, and registers the domains and types when asked.
 async fn start(config: &Config, prepared: Prepared) -> Result<Started, Failure> {
     let settings = swf::ClientSettings::from_global(&config.global);
     let endpoint = swf::checked_endpoint(&settings).map_err(|error| Failure::Config(vec![error]))?;
@@ -272,14 +273,34 @@ async fn register(config: &Config, sdk_config: &aws_config::SdkConfig, prepared:
 struct Reloader {
     started_with: Config,
     sdk_config: aws_config::SdkConfig,
+    /// Every plugin loaded since start-up, so that a reload loads a file again only when its bytes
+    /// changed, also after a rejected reload.
+    loaded: Mutex<Vec<Arc<LoadedPlugin>>>,
 }
 
 impl Reloader {
-    async fn reload(&self, loaded: Vec<Arc<LoadedPlugin>>) -> Result<Reloaded, ReloadErrors> {
-        let config = match &self.started_with.path {
-            Some(path) => config::load(path).map_err(|errors| to_messages(&errors.0))?,
-            None => self.started_with.clone(),
-        };
+    async fn reload(self: Arc<Self>) -> Result<Reloaded, ReloadErrors> {
+        // Reading a file can block for as long as a hung network file system does, so the files are
+        // read off the async runtime's one thread, which the pollers need.
+        // NOTE: a read that never returns leaves this reload running, and later SIGHUPs wait behind
+        // it until a restart. A stop request still works.
+        let reader = self.clone();
+        let (config, prepared) = tokio::task::spawn_blocking(move || reader.read_and_prepare())
+            .await
+            .map_err(|error| vec![format!("reading the config and loading the plugins failed: {error}")])??;
+
+        register(&config, &self.sdk_config, &prepared)
+            .await
+            .map_err(|message| vec![message])?;
+
+        Ok(Reloaded {
+            prepared,
+            shutdown_timeout: Duration::from_secs(config.global.shutdown_timeout_secs),
+        })
+    }
+
+    fn read_and_prepare(&self) -> Result<(Config, Prepared), ReloadErrors> {
+        let config = self.read_config()?;
         self.check_unchanged_settings(&config)?;
         if config.logging != self.started_with.logging {
             tracing::warn!(
@@ -294,21 +315,27 @@ impl Reloader {
             )]);
         }
 
-        let prepared = {
-            let config = config.clone();
-            tokio::task::spawn_blocking(move || supervisor::prepare(&config, &loaded))
-                .await
-                .map_err(|error| vec![format!("loading the plugins failed: {error}")])?
-                .map_err(|errors| to_messages(&errors))?
-        };
-        register(&config, &self.sdk_config, &prepared)
-            .await
-            .map_err(|message| vec![message])?;
+        let mut loaded = self.loaded.lock().unwrap_or_else(PoisonError::into_inner);
+        let prepared = supervisor::prepare(&config, &mut loaded).map_err(|errors| to_messages(&errors))?;
+        Ok((config, prepared))
+    }
 
-        Ok(Reloaded {
-            prepared,
-            shutdown_timeout: Duration::from_secs(config.global.shutdown_timeout_secs),
-        })
+    /// Reads the config file again. A config built from `caravan decider`'s flags stays as it is.
+    fn read_config(&self) -> Result<Config, ReloadErrors> {
+        let Some(path) = &self.started_with.path else {
+            return Ok(self.started_with.clone());
+        };
+
+        // Opening a named pipe waits for a writer, and a device may never end, so only a regular
+        // file is read. A missing file is left to the read, which reports it.
+        if let Ok(metadata) = std::fs::metadata(path)
+            && !metadata.is_file()
+        {
+            let error = ConfigError::new(None, format!("config file '{}' is not a regular file", path.display()))
+                .with_hint("put the config back as a regular file at that path, then send SIGHUP again");
+            return Err(vec![error.to_string()]);
+        }
+        config::load(path).map_err(|errors| to_messages(&errors.0))
     }
 
     /// Rejects a config that changes what the daemon connected to or how it named itself at

@@ -9,10 +9,14 @@
 //! overwrite or replace the installed file while the daemon runs, and no copy is left behind on
 //! disk. The file is opened once, and its bytes and the owner and mode that [`permissions`] checks
 //! come from that one descriptor. A truncated file is rejected before the copy is loaded, because
-//! it would crash the loader. Because of the copy, `$ORIGIN` in a plugin's
-//! run path does not point at the plugin's folder: a plugin's own dependencies must be found through
-//! the system's library path. Libraries are never unloaded: the descriptor and its function pointers
-//! live as long as the process.
+//! it would crash the loader.
+//! NOTE: a file that mixes the bytes of two builds passes the checks and can crash the process
+//! when loaded. A copy that writes over the old file without truncating it first leaves such a
+//! file while it runs.
+//!
+//! Because of the copy, `$ORIGIN` in a plugin's run path does not point at the plugin's folder: a
+//! plugin's own dependencies must be found through the system's library path. Libraries are never
+//! unloaded: the descriptor and its function pointers live as long as the process.
 
 #![allow(unsafe_code)]
 

@@ -55,15 +55,27 @@ impl Prepared {
 /// Loads every configured plugin and builds the deciders and workers. All problems are collected
 /// and reported together, each with the config file and line of the section involved.
 ///
-/// A plugin of `loaded` whose file did not change is used again instead of being loaded anew.
-pub fn prepare(config: &Config, loaded: &[Arc<LoadedPlugin>]) -> Result<Prepared, Vec<ConfigError>> {
+/// `loaded` contains every plugin the process has loaded. A plugin whose file has the same path and
+/// bytes as one of them is used again, and each plugin loaded anew is added to it, also when
+/// another problem fails the call: a loaded library is never unloaded, so loading the same file
+/// again would only take more memory.
+pub fn prepare(config: &Config, loaded: &mut Vec<Arc<LoadedPlugin>>) -> Result<Prepared, Vec<ConfigError>> {
     let mut errors = Vec::new();
 
     let mut plugins: HashMap<&str, Arc<LoadedPlugin>> = HashMap::new();
     for section in &config.plugins {
         match load_plugin(section, config.global.plugin_permissions, loaded) {
             Ok(plugin) => {
-                log_loaded(section, &plugin);
+                if loaded.iter().any(|known| Arc::ptr_eq(known, &plugin)) {
+                    tracing::info!(
+                        plugin = %section.name,
+                        path = %section.path.display(),
+                        "plugin already loaded from a file with the same bytes; using that copy"
+                    );
+                } else {
+                    log_loaded(section, &plugin);
+                    loaded.push(plugin.clone());
+                }
                 plugins.insert(section.name.as_str(), plugin);
             }
             Err(mut plugin_errors) => errors.append(&mut plugin_errors),
@@ -240,9 +252,8 @@ pub struct Reloaded {
 /// Why a reload was rejected: one message per problem, each naming what is wrong and where.
 pub type ReloadErrors = Vec<String>;
 
-/// Reads and checks the config and plugins again. It is given the plugins in use, so that it
-/// does not load again the files that did not change.
-pub type ReloadFn = Box<dyn FnMut(Vec<Arc<LoadedPlugin>>) -> BoxFuture<'static, Result<Reloaded, ReloadErrors>> + Send>;
+/// Reads and checks the config and plugins again.
+pub type ReloadFn = Box<dyn FnMut() -> BoxFuture<'static, Result<Reloaded, ReloadErrors>> + Send>;
 
 /// Runs the deciders and workers of `prepared` until a stop intent arrives, then drains them
 /// within the shutdown timeout. A reload intent runs `reload` and, if it succeeds, replaces the
@@ -334,7 +345,7 @@ impl Serving {
         }
         tracing::info!("reload requested: reading and checking the config and plugins");
         notify::reloading();
-        self.reloading = Some((self.reload)(self.units.plugins()));
+        self.reloading = Some((self.reload)());
     }
 
     fn finish_reload(&mut self, outcome: Result<Reloaded, ReloadErrors>) {

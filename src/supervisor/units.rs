@@ -89,7 +89,6 @@ struct Unit {
     label: String,
     /// `DOMAIN/TASK_LIST`, for the status line.
     serves: String,
-    plugins: Vec<Arc<LoadedPlugin>>,
     stop: CancellationToken,
     loops_left: usize,
     /// Set when a reload replaced or removed the unit: it is finishing its work.
@@ -217,7 +216,6 @@ impl Units {
                 key,
                 label: label.clone(),
                 serves: format!("{}/{}", spec.domain, spec.task_list),
-                plugins: spec.workflows.plugins(),
                 stop,
                 loops_left: slots.len(),
                 retiring: false,
@@ -261,7 +259,6 @@ impl Units {
                 key,
                 label: label.clone(),
                 serves: format!("{}/{}", spec.domain, spec.task_list),
-                plugins: spec.activities.plugins(),
                 stop,
                 loops_left: 1,
                 retiring: false,
@@ -310,18 +307,6 @@ impl Units {
         for unit in self.units.values() {
             unit.stop.cancel();
         }
-    }
-
-    /// Returns each plugin that a unit uses, once, so that a reload can keep those whose files
-    /// did not change instead of loading them again.
-    pub fn plugins(&self) -> Vec<Arc<LoadedPlugin>> {
-        let mut plugins: Vec<Arc<LoadedPlugin>> = Vec::new();
-        for plugin in self.units.values().flat_map(|unit| unit.plugins.iter()) {
-            if !plugins.iter().any(|known| Arc::ptr_eq(known, plugin)) {
-                plugins.push(plugin.clone());
-            }
-        }
-        plugins
     }
 
     /// Returns the number of poll loops of serving units.

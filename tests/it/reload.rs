@@ -499,3 +499,204 @@ fn notify_socket_hears_every_state() {
     let status = daemon.wait_exit(WAIT).expect("caravan exits");
     assert!(status.success(), "{status}: {}", daemon.log());
 }
+
+#[test]
+fn fifo_config_reload_rejected() {
+    let folder = scratch();
+    let home = folder.path();
+    let endpoint = Endpoint::local_with_poll_window(2);
+    let domain = unique_name("fifo");
+    let config = home.join("caravan.ini");
+    let swf = Swf::new(&endpoint.url(), &domain);
+    swf.register_domain();
+    write_config(
+        &config,
+        &endpoint.url(),
+        &domain,
+        &plugins().versioned_1,
+        &[Decider("a", "list-a", "versioned")],
+    );
+    let mut daemon = Daemon::spawn(&caravan_bin(), &["run", &config.display().to_string()], home, &[]);
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+
+    // A named pipe that no process writes to: opening it for reading would wait for a writer.
+    std::fs::remove_file(&config).expect("remove the config");
+    let mkfifo_status = std::process::Command::new("mkfifo")
+        .arg(&config)
+        .status()
+        .expect("mkfifo runs");
+    assert!(mkfifo_status.success(), "mkfifo failed");
+    daemon.signal(Signal::SIGHUP);
+
+    assert!(daemon.wait_for_log("reload rejected", WAIT), "{}", daemon.log());
+    let log = daemon.log();
+    assert!(
+        log.contains(&format!("config file '{}' is not a regular file", config.display())),
+        "{log}"
+    );
+    let execution = Started {
+        workflow_id: "after-fifo".to_string(),
+        run_id: swf.start_on("after-fifo", "Versioned", "1", "list-a"),
+        task_list: "list-a".to_string(),
+        at: Instant::now(),
+    };
+    assert_eq!(completed_result(&swf, &execution), "after-fifo by 1.0.0");
+
+    daemon.signal(Signal::SIGTERM);
+    let status = daemon.wait_exit(WAIT).expect("caravan exits");
+    assert!(status.success(), "{status}: {}", daemon.log());
+}
+
+/// Counts the private in-memory copies of plugin files that the process holds open: one per load.
+fn plugin_copies(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("list /proc/PID/fd")
+        .filter_map(Result::ok)
+        .filter_map(|entry| std::fs::read_link(entry.path()).ok())
+        .filter(|target| target.to_string_lossy().contains("memfd:caravan-plugin"))
+        .count()
+}
+
+#[test]
+fn reloads_load_each_plugin_file_once() {
+    let folder = scratch();
+    let home = folder.path();
+    let endpoint = Endpoint::local_with_poll_window(2);
+    let domain = unique_name("copies");
+    let config = home.join("caravan.ini");
+    let plugin_file = home.join("libversioned.so");
+    std::fs::copy(&plugins().versioned_1, &plugin_file).expect("install version 1");
+    let swf = Swf::new(&endpoint.url(), &domain);
+    swf.register_domain();
+
+    // No decider uses [plugin:complete], but each reload checks it.
+    write_config(
+        &config,
+        &endpoint.url(),
+        &domain,
+        &plugin_file,
+        &[Decider("a", "list-a", "versioned")],
+    );
+    let mut daemon = Daemon::spawn(&caravan_bin(), &["run", &config.display().to_string()], home, &[]);
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+    let at_start = plugin_copies(daemon.pid());
+    assert_eq!(at_start, 2, "versioned and complete");
+
+    let mut reloads = 0;
+    for _ in 0..3 {
+        daemon.signal(Signal::SIGHUP);
+        reloads += 1;
+        assert!(wait_for_log_count(&daemon, "reloaded:", reloads), "{}", daemon.log());
+    }
+    assert_eq!(
+        plugin_copies(daemon.pid()),
+        at_start,
+        "unchanged files were loaded again"
+    );
+
+    // Version 2, then back to version 1: only version 2 is new.
+    replace_by_rename(&plugins().versioned_2, &plugin_file);
+    daemon.signal(Signal::SIGHUP);
+    reloads += 1;
+    assert!(wait_for_log_count(&daemon, "reloaded:", reloads), "{}", daemon.log());
+    replace_by_rename(&plugins().versioned_1, &plugin_file);
+    daemon.signal(Signal::SIGHUP);
+    reloads += 1;
+    assert!(wait_for_log_count(&daemon, "reloaded:", reloads), "{}", daemon.log());
+    assert_eq!(plugin_copies(daemon.pid()), at_start + 1, "version 1 was loaded again");
+
+    // A reload rejected after loading a new plugin: retrying it loads nothing more.
+    let duplicate = home.join("libduplicate.so");
+    std::fs::copy(&plugins().versioned_2, &duplicate).expect("copy version 2");
+    let good = std::fs::read_to_string(&config).expect("read the config");
+    let text = format!(
+        "{good}\n[plugin:duplicate]\npath = {}\n\n[decider:b]\ndomain = {domain}\ntask_list = list-b\nplugins = versioned, duplicate\n",
+        duplicate.display()
+    );
+    std::fs::write(&config, text).expect("write the config");
+    for rejected in 1..=3 {
+        daemon.signal(Signal::SIGHUP);
+        assert!(
+            wait_for_log_count(&daemon, "reload rejected", rejected),
+            "{}",
+            daemon.log()
+        );
+    }
+    assert!(
+        daemon
+            .log()
+            .contains("served by both [plugin:versioned] and [plugin:duplicate]")
+    );
+    assert_eq!(
+        plugin_copies(daemon.pid()),
+        at_start + 2,
+        "a rejected reload was loaded again"
+    );
+
+    let execution = Started {
+        workflow_id: "after-reloads".to_string(),
+        run_id: swf.start_on("after-reloads", "Versioned", "1", "list-a"),
+        task_list: "list-a".to_string(),
+        at: Instant::now(),
+    };
+    assert_eq!(completed_result(&swf, &execution), "after-reloads by 1.0.0");
+
+    daemon.signal(Signal::SIGTERM);
+    let status = daemon.wait_exit(WAIT).expect("caravan exits");
+    assert!(status.success(), "{status}: {}", daemon.log());
+}
+
+/// Returns the value of each `KEY=` line of the unit file that the repository ships.
+fn unit_file_values(key: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd/caravan.service");
+    let text = std::fs::read_to_string(&path).expect("read the unit file");
+    text.lines()
+        .filter_map(|line| line.strip_prefix(key)?.strip_prefix('='))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn unit_file_reload_reloads() {
+    assert_eq!(unit_file_values("Type"), ["notify"], "the daemon speaks sd_notify");
+    let exec_reload = unit_file_values("ExecReload");
+    assert_eq!(exec_reload.len(), 1, "one ExecReload= line: {exec_reload:?}");
+
+    let folder = scratch();
+    let home = folder.path();
+    let endpoint = Endpoint::local_with_poll_window(2);
+    let domain = unique_name("unit");
+    let config = home.join("caravan.ini");
+    Swf::new(&endpoint.url(), &domain).register_domain();
+    write_config(
+        &config,
+        &endpoint.url(),
+        &domain,
+        &plugins().versioned_1,
+        &[Decider("a", "list-a", "versioned")],
+    );
+    let mut daemon = Daemon::spawn(&caravan_bin(), &["run", &config.display().to_string()], home, &[]);
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+
+    // systemd runs the command with $MAINPID set to the daemon's process id.
+    write_config(
+        &config,
+        &endpoint.url(),
+        &domain,
+        &plugins().versioned_1,
+        &[Decider("a", "list-a", "versioned"), Decider("b", "list-b", "complete")],
+    );
+    let command = exec_reload[0].replace("$MAINPID", &daemon.pid().to_string());
+    let status = std::process::Command::new("/bin/sh")
+        .args(["-c", &command])
+        .status()
+        .expect("the ExecReload command runs");
+    assert!(status.success(), "{command}: {status}");
+
+    assert!(daemon.wait_for_log("reloaded:", WAIT), "{}", daemon.log());
+    assert!(daemon.log().contains("started=decider b"), "{}", daemon.log());
+
+    daemon.signal(Signal::SIGTERM);
+    let status = daemon.wait_exit(WAIT).expect("caravan exits");
+    assert!(status.success(), "{status}: {}", daemon.log());
+}
