@@ -117,10 +117,10 @@ fn load_plugins<'a>(
             count(manifest.activities.len(), "activity type", "activity types"),
         ))?;
         for problem in plugin.permission_problems() {
-            eprintln!(
+            output::print_error_line(&format!(
                 "warning: plugin \"{}\": {problem}; loaded anyway because plugin_permissions = relaxed",
                 section.name
-            );
+            ));
         }
         plugins.insert(section.name.as_str(), plugin);
     }

@@ -227,7 +227,9 @@ impl Write for SizeRotatingFile {
                 // Lines keep going to the current file rather than being lost.
                 Err(error) if !self.rotation_failed => {
                     self.rotation_failed = true;
-                    eprintln!(
+                    // A failed write to stderr is ignored, because there is nowhere else to report it.
+                    let _ = writeln!(
+                        io::stderr(),
                         "caravan: cannot rotate log file '{}', writing on to it: {error}",
                         self.path.display()
                     );
