@@ -397,3 +397,34 @@ fn unopenable_log_file_exits_78() {
         "{stderr}"
     );
 }
+
+/// Two handlers that reach one file by different paths, here through a symlink to the folder,
+/// would rotate it under each other, so they are a config error like two handlers on one path.
+#[test]
+fn one_file_by_two_paths_exits_78() {
+    let folder = scratch();
+    let home = folder.path();
+    let config = logging_config(home);
+    let link = home.join("link");
+    std::os::unix::fs::symlink(home, &link).expect("symlink to the folder");
+    let text = std::fs::read_to_string(&config).expect("read the config");
+    let console = "class = StreamHandler\nargs = (sys.stderr,)";
+    assert!(text.contains(console), "{text}");
+    let second_file = format!("class = FileHandler\nargs = ('{}/caravan.log',)", link.display());
+    std::fs::write(&config, text.replace(console, &second_file)).expect("write the config");
+
+    // A daemon rather than a run to completion, so that a daemon that starts fails the test.
+    let mut daemon = Daemon::spawn(&caravan_bin(), &["run", &config], home, &[]);
+    let status = daemon.wait_exit(WAIT);
+
+    let stderr = daemon.log();
+    assert_eq!(status.and_then(|status| status.code()), Some(78), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "[handler_file] and [handler_console] both write to one file: '{}/caravan.log' is '{}/caravan.log'",
+            home.display(),
+            link.display()
+        )),
+        "{stderr}"
+    );
+}
