@@ -54,7 +54,7 @@ pub fn open(destination: &Destination) -> Option<Result<Box<dyn Write + Send>, O
             path,
             period,
             backup_count,
-        } => open_time_rotating(path, *period, *backup_count).map(boxed),
+        } => TimeRotatingFile::open(path, *period, *backup_count).map(boxed),
         Destination::Stderr | Destination::Stdout | Destination::Discard => return None,
     };
     Some(opened)
@@ -78,7 +78,7 @@ fn open_plain(path: &Path, truncate: bool) -> Result<File, OpenError> {
 /// Opens a file that tracing-appender starts anew each period. The files are named
 /// `NAME.2024-05-01` (with `-13` for the hour and `-13-45` for the minute), in UTC as
 /// tracing-appender names them, and `NAME` is a symbolic link to the current one.
-fn open_time_rotating(path: &Path, period: Period, backup_count: u32) -> Result<RollingFileAppender, OpenError> {
+fn open_time_rotating(path: &Path, period: Period) -> Result<RollingFileAppender, OpenError> {
     let (folder, name) = split_path(path)?;
     check_folder(path, folder)?;
 
@@ -102,17 +102,165 @@ fn open_time_rotating(path: &Path, period: Period, backup_count: u32) -> Result<
         Period::Daily => Rotation::DAILY,
         Period::Weekly => Rotation::WEEKLY,
     };
-    let mut builder = RollingFileAppender::builder()
+    // tracing-appender's own `max_log_files` is left unset, because it deletes every old file whose
+    // name starts with NAME. `TimeRotatingFile` deletes the old files instead.
+    RollingFileAppender::builder()
         .rotation(rotation)
         .filename_prefix(name)
-        .latest_symlink(name);
-    if backup_count > 0 {
-        // tracing-appender counts the current file too.
-        builder = builder.max_log_files(backup_count as usize + 1);
-    }
-    builder
+        .latest_symlink(name)
         .build(folder)
         .map_err(|error| OpenError::new(path, io::Error::other(error)))
+}
+
+/// A file that tracing-appender starts anew each period, and whose old files past `backup_count`
+/// caravan deletes.
+///
+/// tracing-appender 0.2.5 can delete old files itself, but it takes every regular file whose name
+/// starts with NAME for one of its own, such as `NAME.old` or another handler's `NAME.errors`.
+/// caravan deletes only names of the form tracing-appender gives its dated files.
+pub struct TimeRotatingFile {
+    appender: RollingFileAppender,
+    path: PathBuf,
+    period: Period,
+    /// Old files kept besides the current one; 0 keeps all.
+    backup_count: u32,
+    /// The period, as [`period_number`] counts it, whose file the old files were last deleted for.
+    pruned_period: Option<i64>,
+}
+
+impl TimeRotatingFile {
+    pub fn open(path: &Path, period: Period, backup_count: u32) -> Result<TimeRotatingFile, OpenError> {
+        let appender = open_time_rotating(path, period)?;
+        let mut file = TimeRotatingFile {
+            appender,
+            path: path.to_path_buf(),
+            period,
+            backup_count,
+            pruned_period: None,
+        };
+        file.delete_old_files();
+        Ok(file)
+    }
+
+    /// Deletes the oldest dated files past `backup_count`, once per period, after tracing-appender
+    /// has created the period's file.
+    fn delete_old_files(&mut self) {
+        let now = jiff::Timestamp::now();
+        let number = period_number(self.period, now.as_second());
+        if self.backup_count == 0 || self.pruned_period == Some(number) {
+            return;
+        }
+        let current = dated_name(&self.path, self.period, now);
+        if !current.exists() {
+            // tracing-appender starts the period's file at its next write.
+            return;
+        }
+        self.pruned_period = Some(number);
+
+        let mut dated = dated_files(&self.path, self.period);
+        dated.sort();
+        let keep = self.backup_count as usize + 1;
+        let excess = dated.len().saturating_sub(keep);
+        for old in &dated[..excess] {
+            if let Err(error) = std::fs::remove_file(old) {
+                // A failed write to stderr is ignored, because there is nowhere else to report it.
+                let _ = writeln!(
+                    io::stderr(),
+                    "caravan: cannot delete old log file '{}': {error}",
+                    old.display()
+                );
+            }
+        }
+    }
+}
+
+impl Write for TimeRotatingFile {
+    fn write(&mut self, buffer: &[u8]) -> io::Result<usize> {
+        let written = self.appender.write(buffer)?;
+        self.delete_old_files();
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.appender.flush()
+    }
+}
+
+/// Numbers the periods since the Unix epoch in UTC, as tracing-appender starts them: minutes,
+/// hours, days, or weeks that start on Sunday.
+fn period_number(period: Period, seconds: i64) -> i64 {
+    const DAY: i64 = 86_400;
+    match period {
+        Period::Minutely => seconds.div_euclid(60),
+        Period::Hourly => seconds.div_euclid(3_600),
+        Period::Daily => seconds.div_euclid(DAY),
+        // 1970-01-01 was a Thursday, four days after a Sunday.
+        Period::Weekly => (seconds.div_euclid(DAY) + 4).div_euclid(7),
+    }
+}
+
+/// Returns the strftime format of the dates in the names of tracing-appender's files, and the
+/// length of such a date.
+fn date_format(period: Period) -> (&'static str, usize) {
+    match period {
+        Period::Minutely => ("%Y-%m-%d-%H-%M", 16),
+        Period::Hourly => ("%Y-%m-%d-%H", 13),
+        Period::Daily | Period::Weekly => ("%Y-%m-%d", 10),
+    }
+}
+
+/// Returns the name of the file that tracing-appender writes at `now`, such as
+/// `caravan.log.2024-05-01` for a daily file.
+fn dated_name(path: &Path, period: Period, now: jiff::Timestamp) -> PathBuf {
+    let start = match period {
+        // A week's file is named after the Sunday that starts it.
+        Period::Weekly => {
+            let days = now.as_second().div_euclid(86_400);
+            let since_sunday = (days + 4).rem_euclid(7);
+            jiff::Timestamp::from_second((days - since_sunday) * 86_400).unwrap_or(now)
+        }
+        Period::Minutely | Period::Hourly | Period::Daily => now,
+    };
+    let (format, _) = date_format(period);
+    let mut name = path.as_os_str().to_os_string();
+    name.push(format!(".{}", start.strftime(format)));
+    PathBuf::from(name)
+}
+
+/// Lists the regular files in the folder of `path` named `NAME.DATE` with a date in the period's
+/// format. Their names sort in date order.
+fn dated_files(path: &Path, period: Period) -> Vec<PathBuf> {
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name().and_then(|name| name.to_str())) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+
+    let prefix = format!("{name}.");
+    let (_, length) = date_format(period);
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(date) = file_name.to_str().and_then(|file_name| file_name.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let is_file = entry.file_type().is_ok_and(|file_type| file_type.is_file());
+        if is_file && is_date(date, length) {
+            files.push(entry.path());
+        }
+    }
+    files
+}
+
+/// Returns whether `text` is digits with `-` at positions 4, 7, 10 and 13 and `length` long, as
+/// `2024-05-01-13-45` is.
+fn is_date(text: &str, length: usize) -> bool {
+    text.len() == length
+        && text.bytes().enumerate().all(|(index, byte)| match index {
+            4 | 7 | 10 | 13 => byte == b'-',
+            _ => byte.is_ascii_digit(),
+        })
 }
 
 fn split_path(path: &Path) -> Result<(&Path, &str), OpenError> {
@@ -402,7 +550,7 @@ mod tests {
     fn time_rotation_links_the_current_file() {
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().join("caravan.log");
-        let mut file = open_time_rotating(&path, Period::Daily, 3).unwrap();
+        let mut file = TimeRotatingFile::open(&path, Period::Daily, 3).unwrap();
 
         file.write_all(b"hello\n").unwrap();
         file.flush().unwrap();
@@ -414,12 +562,82 @@ mod tests {
     }
 
     #[test]
+    fn dated_names_match_tracing_appender() {
+        let path = Path::new("/var/log/caravan.log");
+        // A Wednesday; the Sunday before it is 2024-04-28.
+        let now: jiff::Timestamp = "2024-05-01T13:45:12Z".parse().unwrap();
+        let cases = [
+            (Period::Minutely, "/var/log/caravan.log.2024-05-01-13-45"),
+            (Period::Hourly, "/var/log/caravan.log.2024-05-01-13"),
+            (Period::Daily, "/var/log/caravan.log.2024-05-01"),
+            (Period::Weekly, "/var/log/caravan.log.2024-04-28"),
+        ];
+
+        for (period, name) in cases {
+            assert_eq!(dated_name(path, period, now), PathBuf::from(name), "{period:?}");
+        }
+    }
+
+    #[test]
+    fn periods_start_at_utc_boundaries() {
+        let second = |text: &str| text.parse::<jiff::Timestamp>().unwrap().as_second();
+        let saturday = second("2024-05-04T23:59:59Z");
+        let sunday = second("2024-05-05T00:00:00Z");
+
+        assert_eq!(
+            period_number(Period::Weekly, saturday) + 1,
+            period_number(Period::Weekly, sunday)
+        );
+        assert_eq!(
+            period_number(Period::Daily, saturday) + 1,
+            period_number(Period::Daily, sunday)
+        );
+        assert_eq!(
+            period_number(Period::Hourly, second("2024-05-01T13:00:00Z")),
+            period_number(Period::Hourly, second("2024-05-01T13:59:59Z"))
+        );
+    }
+
+    #[test]
+    fn time_rotation_deletes_only_dated_files() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("caravan.log");
+        let others = [
+            "caravan.log.old",
+            "caravan.log.errors",
+            "caravan.log.2000-01-01.gz",
+            "other.log",
+        ];
+        for name in others {
+            std::fs::write(folder.path().join(name), "kept\n").unwrap();
+        }
+        for day in ["2000-01-01", "2000-01-02", "2000-01-03"] {
+            std::fs::write(folder.path().join(format!("caravan.log.{day}")), "old\n").unwrap();
+        }
+
+        let mut file = TimeRotatingFile::open(&path, Period::Daily, 1).unwrap();
+        file.write_all(b"new\n").unwrap();
+        file.flush().unwrap();
+
+        for name in others {
+            assert!(folder.path().join(name).exists(), "{name} was deleted");
+        }
+        assert!(!folder.path().join("caravan.log.2000-01-01").exists());
+        assert!(!folder.path().join("caravan.log.2000-01-02").exists());
+        assert!(
+            folder.path().join("caravan.log.2000-01-03").exists(),
+            "one old file is kept"
+        );
+        assert_eq!(read(&path), "new\n");
+    }
+
+    #[test]
     fn time_rotation_keeps_plain_file() {
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().join("caravan.log");
         std::fs::write(&path, "written by a FileHandler\n").unwrap();
 
-        let error = open_time_rotating(&path, Period::Hourly, 0).err().unwrap();
+        let error = TimeRotatingFile::open(&path, Period::Hourly, 0).err().unwrap();
 
         assert!(error.to_string().contains("is not a symbolic link"), "{error}");
         assert_eq!(read(&path), "written by a FileHandler\n");

@@ -428,3 +428,31 @@ fn one_file_by_two_paths_exits_78() {
         "{stderr}"
     );
 }
+
+/// A daily file with one old file kept leaves alone the files whose names only start with the log
+/// file's name, such as the `.old` file that the error about a plain file at NAME suggests.
+#[test]
+fn timed_rotation_keeps_other_files() {
+    let folder = scratch();
+    let home = folder.path();
+    let config = logging_config(home);
+    let text = std::fs::read_to_string(&config).expect("read the config");
+    let rotating = format!(
+        "class = handlers.RotatingFileHandler\nargs = ('%(here)s/caravan.log', 'a', {MAX_BYTES}, {BACKUP_COUNT})"
+    );
+    assert!(text.contains(&rotating), "{text}");
+    let timed = "class = handlers.TimedRotatingFileHandler\nargs = ('%(here)s/caravan.log', 'midnight', 1, 1)";
+    std::fs::write(&config, text.replace(&rotating, timed)).expect("write the config");
+    let others = ["caravan.log.old", "caravan.log.errors"];
+    for name in others {
+        std::fs::write(home.join(name), "kept\n").expect("write a file next to the log");
+    }
+
+    let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], home, &[]);
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+
+    for name in others {
+        assert!(home.join(name).exists(), "{name} was deleted");
+    }
+    stop(daemon);
+}
