@@ -57,11 +57,64 @@ pub fn open(destination: &Destination) -> Option<Result<Box<dyn Write + Send>, O
         } => TimeRotatingFile::open(path, *period, *backup_count).map(boxed),
         Destination::Stderr | Destination::Stdout | Destination::Discard => return None,
     };
-    Some(opened)
+
+    let path = destination.path()?;
+    Some(opened.map(|writer| boxed(ReportingFile::new(path, writer))))
 }
 
 fn boxed(writer: impl Write + Send + 'static) -> Box<dyn Write + Send> {
     Box::new(writer)
+}
+
+/// A log file writer that reports on stderr when writing starts to fail and when it works again.
+///
+/// The log writer threads of tracing-appender 0.2.5 drop a line that fails to be written without
+/// a word, so a full disk would otherwise lose log lines silently.
+struct ReportingFile {
+    path: PathBuf,
+    inner: Box<dyn Write + Send>,
+    /// Whether the last write failed, so that a failure is reported once and not per line.
+    failing: bool,
+}
+
+impl ReportingFile {
+    fn new(path: &Path, inner: Box<dyn Write + Send>) -> ReportingFile {
+        ReportingFile {
+            path: path.to_path_buf(),
+            inner,
+            failing: false,
+        }
+    }
+
+    fn report<T>(&mut self, result: io::Result<T>) -> io::Result<T> {
+        let message = match (&result, self.failing) {
+            (Err(error), false) => format!(
+                "caravan: cannot write to log file '{}', so log lines are lost until it works again: {error}",
+                self.path.display()
+            ),
+            (Ok(_), true) => format!("caravan: writing to log file '{}' works again", self.path.display()),
+            _ => return result,
+        };
+        self.failing = result.is_err();
+        // A failed write to stderr is ignored, because there is nowhere else to report it.
+        let _ = writeln!(io::stderr(), "{message}");
+        result
+    }
+}
+
+impl Write for ReportingFile {
+    fn write(&mut self, buffer: &[u8]) -> io::Result<usize> {
+        let result = self.inner.write(buffer);
+        self.report(result)
+    }
+
+    /// Reports a failed flush, but a flush that writes nothing does not show that writing works.
+    fn flush(&mut self) -> io::Result<()> {
+        match self.inner.flush() {
+            Ok(()) => Ok(()),
+            failed => self.report(failed),
+        }
+    }
 }
 
 fn open_plain(path: &Path, truncate: bool) -> Result<File, OpenError> {

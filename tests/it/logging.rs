@@ -456,3 +456,29 @@ fn timed_rotation_keeps_other_files() {
     }
     stop(daemon);
 }
+
+/// A log file that cannot be written, here `/dev/full`, is reported on stderr once rather than
+/// losing its lines without a word.
+#[test]
+fn failed_log_writes_reported() {
+    let full = Path::new("/dev/full");
+    if !full.exists() {
+        eprintln!("skipped: this system has no /dev/full");
+        return;
+    }
+    let folder = scratch();
+    let home = folder.path();
+    let config = logging_config(home);
+    let text = std::fs::read_to_string(&config).expect("read the config");
+    let rotating = format!("args = ('%(here)s/caravan.log', 'a', {MAX_BYTES}, {BACKUP_COUNT})");
+    assert!(text.contains(&rotating), "{text}");
+    std::fs::write(&config, text.replace(&rotating, "args = ('/dev/full', 'a', 0, 0)")).expect("write the config");
+
+    let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], home, &[]);
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+
+    let report = "caravan: cannot write to log file '/dev/full', so log lines are lost until it works again: ";
+    assert!(daemon.wait_for_log(report, WAIT), "{}", daemon.log());
+    let log = stop(daemon);
+    assert_eq!(log.matches(report).count(), 1, "reported once: {log}");
+}
