@@ -1,7 +1,8 @@
 //! `caravan check CONFIG`: the start-up checks of `caravan run`, without contacting an endpoint.
 //!
-//! It reads and checks the config file, loads every plugin with the daemon's loader and permission
-//! check, and builds the deciders and workers as `caravan run` would, printing one line per stage.
+//! It reads and checks the config file and checks that the log files of its logging sections could
+//! be opened. It loads every plugin with the daemon's loader and permission check, and builds the
+//! deciders and workers as `caravan run` would, printing one line per stage.
 //! It never starts the embedded local endpoint, never binds a port, and never calls SWF or reads
 //! credentials, so it can run before a start (systemd's `ExecStartPre`) or on a machine without
 //! network access.
@@ -16,6 +17,7 @@ use super::output;
 use super::{Cli, Failure};
 use crate::config::{self, Config, ConfigError};
 use crate::decider::DeciderSpec;
+use crate::logging::LoggingConfig;
 use crate::plugin::LoadedPlugin;
 use crate::supervisor::{self, Prepared};
 use crate::swf;
@@ -38,6 +40,10 @@ pub fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode, Failure> {
     }
     if let Err(error) = super::run::check_runnable(&config) {
         errors.push(error);
+    }
+    if let Some(logging) = &config.logging {
+        print_stage(&logging_line(logging))?;
+        errors.extend(crate::logging::check_log_files(logging));
     }
 
     let plugins = load_plugins(&config, &mut errors)?;
@@ -88,6 +94,19 @@ fn endpoint_line(config: &Config, endpoint: Option<&str>) -> String {
         Some(url) => format!("endpoint: {url} (check does not contact it)"),
         None => "endpoint: AWS's regional endpoint (check does not contact it)".to_string(),
     }
+}
+
+fn logging_line(logging: &LoggingConfig) -> String {
+    let files = logging
+        .handlers
+        .iter()
+        .filter(|handler| handler.destination.path().is_some())
+        .count();
+    format!(
+        "logging: {}, {} (check opens none for writing)",
+        count(logging.handlers.len(), "handler", "handlers"),
+        count(files, "log file", "log files"),
+    )
 }
 
 /// Loads each plugin section with the daemon's loader and prints a line for each one that loads.

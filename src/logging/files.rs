@@ -8,6 +8,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
@@ -60,6 +61,50 @@ pub fn open(destination: &Destination) -> Option<Result<Box<dyn Write + Send>, O
 
     let path = destination.path()?;
     Some(opened.map(|writer| boxed(ReportingFile::new(path, writer))))
+}
+
+/// Checks that the file of a file destination could be opened, without creating, emptying or
+/// writing it. An existing file must open for appending, and the folder of a missing one must
+/// let caravan's user create it. Returns `None` for the other destinations.
+pub fn check(destination: &Destination) -> Option<Result<(), OpenError>> {
+    let path = destination.path()?;
+    let checked = match destination {
+        Destination::TimeRotating { .. } => check_time_rotating(path),
+        _ => check_writable(path),
+    };
+    Some(checked)
+}
+
+fn check_writable(path: &Path) -> Result<(), OpenError> {
+    // O_NONBLOCK keeps a FIFO without a reader from blocking the check.
+    let opened = OpenOptions::new()
+        .append(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path);
+    match opened {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            let folder = path.parent().unwrap_or(Path::new("/"));
+            check_creatable(folder).map_err(|error| OpenError::new(path, error))
+        }
+        Err(error) => Err(OpenError::new(path, error)),
+    }
+}
+
+/// Checks the folder and the symlink at `path` as [`open_time_rotating`] does, and that caravan's
+/// user can create the dated files.
+fn check_time_rotating(path: &Path) -> Result<(), OpenError> {
+    let (folder, _) = split_path(path)?;
+    check_folder(path, folder)?;
+    check_not_plain_file(path)?;
+    check_creatable(folder).map_err(|error| OpenError::new(path, error))
+}
+
+/// Checks that the effective user can create files in `folder`.
+fn check_creatable(folder: &Path) -> io::Result<()> {
+    let access = rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK;
+    rustix::fs::accessat(rustix::fs::CWD, folder, access, rustix::fs::AtFlags::EACCESS)?;
+    Ok(())
 }
 
 fn boxed(writer: impl Write + Send + 'static) -> Box<dyn Write + Send> {
@@ -135,19 +180,7 @@ fn open_time_rotating(path: &Path, period: Period) -> Result<RollingFileAppender
     let (folder, name) = split_path(path)?;
     check_folder(path, folder)?;
 
-    // tracing-appender replaces the link with `remove_file`, which would also delete a log file
-    // of the same name, such as one that a FileHandler wrote before.
-    if let Ok(metadata) = std::fs::symlink_metadata(path)
-        && !metadata.file_type().is_symlink()
-    {
-        let error = io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            "it exists and is not a symbolic link, which caravan would replace with a link to the current dated file",
-        );
-        let mut error = OpenError::new(path, error);
-        error.hint = "move the file away, for example to NAME.old".to_string();
-        return Err(error);
-    }
+    check_not_plain_file(path)?;
 
     let rotation = match period {
         Period::Minutely => Rotation::MINUTELY,
@@ -314,6 +347,26 @@ fn is_date(text: &str, length: usize) -> bool {
             4 | 7 | 10 | 13 => byte == b'-',
             _ => byte.is_ascii_digit(),
         })
+}
+
+/// Rejects a file at the link's path. tracing-appender replaces the link with `remove_file`,
+/// which would also delete a log file of the same name, such as one that a FileHandler wrote
+/// before.
+fn check_not_plain_file(path: &Path) -> Result<(), OpenError> {
+    let Ok(metadata) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if metadata.file_type().is_symlink() {
+        return Ok(());
+    }
+
+    let error = io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "it exists and is not a symbolic link, which caravan would replace with a link to the current dated file",
+    );
+    let mut error = OpenError::new(path, error);
+    error.hint = "move the file away, for example to NAME.old".to_string();
+    Err(error)
 }
 
 fn split_path(path: &Path) -> Result<(&Path, &str), OpenError> {

@@ -482,3 +482,43 @@ fn failed_log_writes_reported() {
     let log = stop(daemon);
     assert_eq!(log.matches(report).count(), 1, "reported once: {log}");
 }
+
+/// `caravan check` finds a log file that `caravan run` could not open, and writes no log file.
+#[test]
+fn check_opens_log_files_like_run() {
+    let folder = scratch();
+    let home = folder.path();
+    let config = logging_config(home);
+
+    let output = run_caravan(&caravan_bin(), &["check", &config], home, &[]);
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("logging: 2 handlers, 1 log file"), "{stdout}");
+    assert!(!home.join("caravan.log").exists(), "check created the log file");
+
+    let missing = home.join("missing").join("caravan.log");
+    let text = std::fs::read_to_string(&config).expect("read the config");
+    std::fs::write(
+        &config,
+        text.replace("%(here)s/caravan.log", &missing.display().to_string()),
+    )
+    .expect("write the config");
+
+    let output = run_caravan(&caravan_bin(), &["check", &config], home, &[]);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(78), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "cannot open log file '{}' of [handler_file]",
+            missing.display()
+        )),
+        "{stderr}"
+    );
+}
