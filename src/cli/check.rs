@@ -1,7 +1,8 @@
 //! `caravan check CONFIG`: the start-up checks of `caravan run`, without contacting an endpoint.
 //!
-//! It reads and checks the config file, loads every plugin with the daemon's loader and permission
-//! check, and builds the deciders and workers as `caravan run` would, printing one line per stage.
+//! It reads and checks the config file and checks that the log files of its logging sections could
+//! be opened. It loads every plugin with the daemon's loader and permission check, and builds the
+//! deciders and workers as `caravan run` would, printing one line per stage.
 //! It never starts the embedded local endpoint, never binds a port, and never calls SWF or reads
 //! credentials, so it can run before a start (systemd's `ExecStartPre`) or on a machine without
 //! network access.
@@ -16,6 +17,7 @@ use super::output;
 use super::{Cli, Failure};
 use crate::config::{self, Config, ConfigError};
 use crate::decider::DeciderSpec;
+use crate::logging::LoggingConfig;
 use crate::plugin::LoadedPlugin;
 use crate::supervisor::{self, Prepared};
 use crate::swf;
@@ -38,6 +40,10 @@ pub fn check(cli: &Cli, args: &CheckArgs) -> Result<ExitCode, Failure> {
     }
     if let Err(error) = super::run::check_runnable(&config) {
         errors.push(error);
+    }
+    if let Some(logging) = &config.logging {
+        print_stage(&logging_line(logging))?;
+        errors.extend(crate::logging::check_log_files(logging));
     }
 
     let plugins = load_plugins(&config, &mut errors)?;
@@ -90,6 +96,19 @@ fn endpoint_line(config: &Config, endpoint: Option<&str>) -> String {
     }
 }
 
+fn logging_line(logging: &LoggingConfig) -> String {
+    let files = logging
+        .handlers
+        .iter()
+        .filter(|handler| handler.destination.path().is_some())
+        .count();
+    format!(
+        "logging: {}, {} (check opens none for writing)",
+        count(logging.handlers.len(), "handler", "handlers"),
+        count(files, "log file", "log files"),
+    )
+}
+
 /// Loads each plugin section with the daemon's loader and prints a line for each one that loads.
 fn load_plugins<'a>(
     config: &'a Config,
@@ -117,10 +136,10 @@ fn load_plugins<'a>(
             count(manifest.activities.len(), "activity type", "activity types"),
         ))?;
         for problem in plugin.permission_problems() {
-            eprintln!(
+            output::print_error_line(&format!(
                 "warning: plugin \"{}\": {problem}; loaded anyway because plugin_permissions = relaxed",
                 section.name
-            );
+            ));
         }
         plugins.insert(section.name.as_str(), plugin);
     }

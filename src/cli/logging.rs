@@ -9,6 +9,7 @@
 use tracing_subscriber::EnvFilter;
 
 use super::args::LogFormat;
+use super::output;
 use super::{Cli, Command, Failure};
 use crate::logging::{self, ConsoleFormat, LogGuard, LoggingConfig};
 
@@ -36,7 +37,9 @@ fn level_override(cli: &Cli) -> Option<EnvFilter> {
     if let Ok(directives) = std::env::var("RUST_LOG") {
         match EnvFilter::try_new(&directives) {
             Ok(filter) => return Some(filter),
-            Err(error) => eprintln!("warning: ignoring invalid RUST_LOG {directives:?}: {error}"),
+            Err(error) => {
+                output::print_error_line(&format!("warning: ignoring invalid RUST_LOG {directives:?}: {error}"))
+            }
         }
     }
 

@@ -76,7 +76,7 @@ pub fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            output::print_error_line(&format!("error: cannot start the async runtime: {error}"));
             return ExitCode::from(EXIT_SOFTWARE);
         }
     };
@@ -142,33 +142,33 @@ fn report_usage_error(error: clap::Error) -> ExitCode {
 fn report_failure(failure: Failure) -> ExitCode {
     match failure {
         Failure::Usage(message) => {
-            eprintln!("error: {message}");
+            output::print_error_line(&format!("error: {message}"));
             ExitCode::from(EXIT_USAGE)
         }
         Failure::Config(errors) => {
             for error in &errors {
-                eprintln!("error: {error}");
+                output::print_error_line(&format!("error: {error}"));
             }
             let count = errors.len();
             let problems = if count == 1 { "problem" } else { "problems" };
-            eprintln!("caravan: {count} config {problems}; nothing was started");
+            output::print_error_line(&format!("caravan: {count} config {problems}; nothing was started"));
             ExitCode::from(EXIT_CONFIG)
         }
         Failure::Check(errors) => {
             for error in &errors {
-                eprintln!("error: {error}");
+                output::print_error_line(&format!("error: {error}"));
             }
             let count = errors.len();
             let problems = if count == 1 { "problem" } else { "problems" };
-            eprintln!("caravan check: {count} {problems} found");
+            output::print_error_line(&format!("caravan check: {count} {problems} found"));
             ExitCode::from(EXIT_CONFIG)
         }
         Failure::Plugin(message) => {
-            eprintln!("error: {message}");
+            output::print_error_line(&format!("error: {message}"));
             ExitCode::from(EXIT_CONFIG)
         }
         Failure::Runtime(error) => {
-            eprintln!("error: {error:#}");
+            output::print_error_line(&format!("error: {error:#}"));
             ExitCode::from(EXIT_FAILURE)
         }
     }

@@ -109,6 +109,14 @@ pub fn print_line(text: &str) -> Result<(), Failure> {
     }
 }
 
+/// Writes a line to stderr and ignores a failed write, because stderr is where caravan would
+/// report that failure. A closed pipe, as in `caravan check CONFIG 2>&1 | head -1`, then leaves
+/// the exit code as it is instead of causing a panic.
+pub fn print_error_line(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{text}");
+}
+
 /// Formats an SWF timestamp as RFC 3339 in UTC, to the second.
 pub fn format_time(time: &DateTime) -> String {
     match jiff::Timestamp::from_second(time.secs()) {

@@ -19,7 +19,7 @@ pub fn load_for_author(path: &Path) -> Result<LoadedPlugin, Failure> {
         LoadedPlugin::load(path, PluginPermissions::Relaxed).map_err(|error| Failure::Plugin(error.to_string()))?;
 
     for problem in plugin.permission_problems() {
-        eprintln!("warning: {problem}; `caravan run` would reject this plugin");
+        output::print_error_line(&format!("warning: {problem}; `caravan run` would reject this plugin"));
     }
     Ok(plugin)
 }

@@ -76,6 +76,13 @@ fn read_list(document: &Document, list: &str, errors: &mut Vec<ConfigError>) -> 
     let reader = &mut Reader::new(document, section, errors);
     reader.check_keys(&LIST_KEYS, &format!("[{list}]"));
 
+    // As in Python, `keys =` with no names is valid in [handlers] and [formatters], but [loggers]
+    // must list the root.
+    if list != "loggers"
+        && let Lookup::Empty(_) = reader.lookup("keys")
+    {
+        return Vec::new();
+    }
     let hint = format!("add 'keys = NAME, ...' with the names of the [{prefix}NAME] sections");
     let Some((text, line)) = reader.required_text("keys", &hint) else {
         return Vec::new();

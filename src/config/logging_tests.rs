@@ -148,6 +148,32 @@ fn minimal_logging_sections() {
 }
 
 #[test]
+fn empty_handler_and_formatter_lists() {
+    let config = parse_ok(&format!(
+        "{DECIDER}[loggers]\nkeys = root\n[handlers]\nkeys =\n[formatters]\nkeys =\n[logger_root]\n"
+    ));
+    let logging = config.logging.expect("logging configured");
+
+    assert!(logging.handlers.is_empty(), "Python accepts 'keys =' in [handlers]");
+    assert!(logging.root.handlers.is_empty());
+}
+
+#[test]
+fn empty_logger_list_rejected() {
+    let text = format!("{DECIDER}[loggers]\nkeys =\n[logger_root]\n");
+
+    let errors = parse(&text, Path::new(PATH))
+        .expect_err("[loggers] must list the root")
+        .0;
+
+    let messages: Vec<&str> = errors.iter().map(|error| error.message.as_str()).collect();
+    assert!(
+        messages.contains(&"missing value for 'keys' in [loggers]"),
+        "{messages:?}"
+    );
+}
+
+#[test]
 fn root_notset_logs_everything() {
     let config = parse_ok(&format!(
         "{DECIDER}[loggers]\nkeys = root\n[logger_root]\nlevel = NOTSET\n"

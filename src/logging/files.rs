@@ -8,6 +8,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
@@ -54,14 +55,111 @@ pub fn open(destination: &Destination) -> Option<Result<Box<dyn Write + Send>, O
             path,
             period,
             backup_count,
-        } => open_time_rotating(path, *period, *backup_count).map(boxed),
+        } => TimeRotatingFile::open(path, *period, *backup_count).map(boxed),
         Destination::Stderr | Destination::Stdout | Destination::Discard => return None,
     };
-    Some(opened)
+
+    let path = destination.path()?;
+    Some(opened.map(|writer| boxed(ReportingFile::new(path, writer))))
+}
+
+/// Checks that the file of a file destination could be opened, without creating, emptying or
+/// writing it. An existing file must open for appending, and the folder of a missing one must
+/// let caravan's user create it. Returns `None` for the other destinations.
+pub fn check(destination: &Destination) -> Option<Result<(), OpenError>> {
+    let path = destination.path()?;
+    let checked = match destination {
+        Destination::TimeRotating { .. } => check_time_rotating(path),
+        _ => check_writable(path),
+    };
+    Some(checked)
+}
+
+fn check_writable(path: &Path) -> Result<(), OpenError> {
+    // O_NONBLOCK keeps a FIFO without a reader from blocking the check.
+    let opened = OpenOptions::new()
+        .append(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path);
+    match opened {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            let folder = path.parent().unwrap_or(Path::new("/"));
+            check_creatable(folder).map_err(|error| OpenError::new(path, error))
+        }
+        Err(error) => Err(OpenError::new(path, error)),
+    }
+}
+
+/// Checks the folder and the symlink at `path` as [`open_time_rotating`] does, and that caravan's
+/// user can create the dated files.
+fn check_time_rotating(path: &Path) -> Result<(), OpenError> {
+    let (folder, _) = split_path(path)?;
+    check_folder(path, folder)?;
+    check_not_plain_file(path)?;
+    check_creatable(folder).map_err(|error| OpenError::new(path, error))
+}
+
+/// Checks that the effective user can create files in `folder`.
+fn check_creatable(folder: &Path) -> io::Result<()> {
+    let access = rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK;
+    rustix::fs::accessat(rustix::fs::CWD, folder, access, rustix::fs::AtFlags::EACCESS)?;
+    Ok(())
 }
 
 fn boxed(writer: impl Write + Send + 'static) -> Box<dyn Write + Send> {
     Box::new(writer)
+}
+
+/// A log file writer that reports on stderr when writing starts to fail and when it works again.
+///
+/// The log writer threads of tracing-appender 0.2.5 drop a line that fails to be written without
+/// a word, so a full disk would otherwise lose log lines silently.
+struct ReportingFile {
+    path: PathBuf,
+    inner: Box<dyn Write + Send>,
+    /// Whether the last write failed, so that a failure is reported once and not per line.
+    failing: bool,
+}
+
+impl ReportingFile {
+    fn new(path: &Path, inner: Box<dyn Write + Send>) -> ReportingFile {
+        ReportingFile {
+            path: path.to_path_buf(),
+            inner,
+            failing: false,
+        }
+    }
+
+    fn report<T>(&mut self, result: io::Result<T>) -> io::Result<T> {
+        let message = match (&result, self.failing) {
+            (Err(error), false) => format!(
+                "caravan: cannot write to log file '{}', so log lines are lost until it works again: {error}",
+                self.path.display()
+            ),
+            (Ok(_), true) => format!("caravan: writing to log file '{}' works again", self.path.display()),
+            _ => return result,
+        };
+        self.failing = result.is_err();
+        // A failed write to stderr is ignored, because there is nowhere else to report it.
+        let _ = writeln!(io::stderr(), "{message}");
+        result
+    }
+}
+
+impl Write for ReportingFile {
+    fn write(&mut self, buffer: &[u8]) -> io::Result<usize> {
+        let result = self.inner.write(buffer);
+        self.report(result)
+    }
+
+    /// Reports a failed flush, but a flush that writes nothing does not show that writing works.
+    fn flush(&mut self) -> io::Result<()> {
+        match self.inner.flush() {
+            Ok(()) => Ok(()),
+            failed => self.report(failed),
+        }
+    }
 }
 
 fn open_plain(path: &Path, truncate: bool) -> Result<File, OpenError> {
@@ -78,23 +176,11 @@ fn open_plain(path: &Path, truncate: bool) -> Result<File, OpenError> {
 /// Opens a file that tracing-appender starts anew each period. The files are named
 /// `NAME.2024-05-01` (with `-13` for the hour and `-13-45` for the minute), in UTC as
 /// tracing-appender names them, and `NAME` is a symbolic link to the current one.
-fn open_time_rotating(path: &Path, period: Period, backup_count: u32) -> Result<RollingFileAppender, OpenError> {
+fn open_time_rotating(path: &Path, period: Period) -> Result<RollingFileAppender, OpenError> {
     let (folder, name) = split_path(path)?;
     check_folder(path, folder)?;
 
-    // tracing-appender replaces the link with `remove_file`, which would also delete a log file
-    // of the same name, such as one that a FileHandler wrote before.
-    if let Ok(metadata) = std::fs::symlink_metadata(path)
-        && !metadata.file_type().is_symlink()
-    {
-        let error = io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            "it exists and is not a symbolic link, which caravan would replace with a link to the current dated file",
-        );
-        let mut error = OpenError::new(path, error);
-        error.hint = "move the file away, for example to NAME.old".to_string();
-        return Err(error);
-    }
+    check_not_plain_file(path)?;
 
     let rotation = match period {
         Period::Minutely => Rotation::MINUTELY,
@@ -102,17 +188,185 @@ fn open_time_rotating(path: &Path, period: Period, backup_count: u32) -> Result<
         Period::Daily => Rotation::DAILY,
         Period::Weekly => Rotation::WEEKLY,
     };
-    let mut builder = RollingFileAppender::builder()
+    // tracing-appender's own `max_log_files` is left unset, because it deletes every old file whose
+    // name starts with NAME. `TimeRotatingFile` deletes the old files instead.
+    RollingFileAppender::builder()
         .rotation(rotation)
         .filename_prefix(name)
-        .latest_symlink(name);
-    if backup_count > 0 {
-        // tracing-appender counts the current file too.
-        builder = builder.max_log_files(backup_count as usize + 1);
-    }
-    builder
+        .latest_symlink(name)
         .build(folder)
         .map_err(|error| OpenError::new(path, io::Error::other(error)))
+}
+
+/// A file that tracing-appender starts anew each period, and whose old files past `backup_count`
+/// caravan deletes.
+///
+/// tracing-appender 0.2.5 can delete old files itself, but it takes every regular file whose name
+/// starts with NAME for one of its own, such as `NAME.old` or another handler's `NAME.errors`.
+/// caravan deletes only names of the form tracing-appender gives its dated files.
+pub struct TimeRotatingFile {
+    appender: RollingFileAppender,
+    path: PathBuf,
+    period: Period,
+    /// Old files kept besides the current one; 0 keeps all.
+    backup_count: u32,
+    /// The period, as [`period_number`] counts it, whose file the old files were last deleted for.
+    pruned_period: Option<i64>,
+}
+
+impl TimeRotatingFile {
+    pub fn open(path: &Path, period: Period, backup_count: u32) -> Result<TimeRotatingFile, OpenError> {
+        let appender = open_time_rotating(path, period)?;
+        let mut file = TimeRotatingFile {
+            appender,
+            path: path.to_path_buf(),
+            period,
+            backup_count,
+            pruned_period: None,
+        };
+        file.delete_old_files();
+        Ok(file)
+    }
+
+    /// Deletes the oldest dated files past `backup_count`, once per period, after tracing-appender
+    /// has created the period's file.
+    fn delete_old_files(&mut self) {
+        let now = jiff::Timestamp::now();
+        let number = period_number(self.period, now.as_second());
+        if self.backup_count == 0 || self.pruned_period == Some(number) {
+            return;
+        }
+        let current = dated_name(&self.path, self.period, now);
+        if !current.exists() {
+            // tracing-appender starts the period's file at its next write.
+            return;
+        }
+        self.pruned_period = Some(number);
+
+        let mut dated = dated_files(&self.path, self.period);
+        dated.sort();
+        let keep = self.backup_count as usize + 1;
+        let excess = dated.len().saturating_sub(keep);
+        for old in &dated[..excess] {
+            if let Err(error) = std::fs::remove_file(old) {
+                // A failed write to stderr is ignored, because there is nowhere else to report it.
+                let _ = writeln!(
+                    io::stderr(),
+                    "caravan: cannot delete old log file '{}': {error}",
+                    old.display()
+                );
+            }
+        }
+    }
+}
+
+impl Write for TimeRotatingFile {
+    fn write(&mut self, buffer: &[u8]) -> io::Result<usize> {
+        let written = self.appender.write(buffer)?;
+        self.delete_old_files();
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.appender.flush()
+    }
+}
+
+/// Numbers the periods since the Unix epoch in UTC, as tracing-appender starts them: minutes,
+/// hours, days, or weeks that start on Sunday.
+fn period_number(period: Period, seconds: i64) -> i64 {
+    const DAY: i64 = 86_400;
+    match period {
+        Period::Minutely => seconds.div_euclid(60),
+        Period::Hourly => seconds.div_euclid(3_600),
+        Period::Daily => seconds.div_euclid(DAY),
+        // 1970-01-01 was a Thursday, four days after a Sunday.
+        Period::Weekly => (seconds.div_euclid(DAY) + 4).div_euclid(7),
+    }
+}
+
+/// Returns the strftime format of the dates in the names of tracing-appender's files, and the
+/// length of such a date.
+fn date_format(period: Period) -> (&'static str, usize) {
+    match period {
+        Period::Minutely => ("%Y-%m-%d-%H-%M", 16),
+        Period::Hourly => ("%Y-%m-%d-%H", 13),
+        Period::Daily | Period::Weekly => ("%Y-%m-%d", 10),
+    }
+}
+
+/// Returns the name of the file that tracing-appender writes at `now`, such as
+/// `caravan.log.2024-05-01` for a daily file.
+fn dated_name(path: &Path, period: Period, now: jiff::Timestamp) -> PathBuf {
+    let start = match period {
+        // A week's file is named after the Sunday that starts it.
+        Period::Weekly => {
+            let days = now.as_second().div_euclid(86_400);
+            let since_sunday = (days + 4).rem_euclid(7);
+            jiff::Timestamp::from_second((days - since_sunday) * 86_400).unwrap_or(now)
+        }
+        Period::Minutely | Period::Hourly | Period::Daily => now,
+    };
+    let (format, _) = date_format(period);
+    let mut name = path.as_os_str().to_os_string();
+    name.push(format!(".{}", start.strftime(format)));
+    PathBuf::from(name)
+}
+
+/// Lists the regular files in the folder of `path` named `NAME.DATE` with a date in the period's
+/// format. Their names sort in date order.
+fn dated_files(path: &Path, period: Period) -> Vec<PathBuf> {
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name().and_then(|name| name.to_str())) else {
+        return Vec::new();
+    };
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+
+    let prefix = format!("{name}.");
+    let (_, length) = date_format(period);
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(date) = file_name.to_str().and_then(|file_name| file_name.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let is_file = entry.file_type().is_ok_and(|file_type| file_type.is_file());
+        if is_file && is_date(date, length) {
+            files.push(entry.path());
+        }
+    }
+    files
+}
+
+/// Returns whether `text` is digits with `-` at positions 4, 7, 10 and 13 and `length` long, as
+/// `2024-05-01-13-45` is.
+fn is_date(text: &str, length: usize) -> bool {
+    text.len() == length
+        && text.bytes().enumerate().all(|(index, byte)| match index {
+            4 | 7 | 10 | 13 => byte == b'-',
+            _ => byte.is_ascii_digit(),
+        })
+}
+
+/// Rejects a file at the link's path. tracing-appender replaces the link with `remove_file`,
+/// which would also delete a log file of the same name, such as one that a FileHandler wrote
+/// before.
+fn check_not_plain_file(path: &Path) -> Result<(), OpenError> {
+    let Ok(metadata) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if metadata.file_type().is_symlink() {
+        return Ok(());
+    }
+
+    let error = io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "it exists and is not a symbolic link, which caravan would replace with a link to the current dated file",
+    );
+    let mut error = OpenError::new(path, error);
+    error.hint = "move the file away, for example to NAME.old".to_string();
+    Err(error)
 }
 
 fn split_path(path: &Path) -> Result<(&Path, &str), OpenError> {
@@ -227,7 +481,9 @@ impl Write for SizeRotatingFile {
                 // Lines keep going to the current file rather than being lost.
                 Err(error) if !self.rotation_failed => {
                     self.rotation_failed = true;
-                    eprintln!(
+                    // A failed write to stderr is ignored, because there is nowhere else to report it.
+                    let _ = writeln!(
+                        io::stderr(),
                         "caravan: cannot rotate log file '{}', writing on to it: {error}",
                         self.path.display()
                     );
@@ -400,7 +656,7 @@ mod tests {
     fn time_rotation_links_the_current_file() {
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().join("caravan.log");
-        let mut file = open_time_rotating(&path, Period::Daily, 3).unwrap();
+        let mut file = TimeRotatingFile::open(&path, Period::Daily, 3).unwrap();
 
         file.write_all(b"hello\n").unwrap();
         file.flush().unwrap();
@@ -412,12 +668,82 @@ mod tests {
     }
 
     #[test]
+    fn dated_names_match_tracing_appender() {
+        let path = Path::new("/var/log/caravan.log");
+        // A Wednesday; the Sunday before it is 2024-04-28.
+        let now: jiff::Timestamp = "2024-05-01T13:45:12Z".parse().unwrap();
+        let cases = [
+            (Period::Minutely, "/var/log/caravan.log.2024-05-01-13-45"),
+            (Period::Hourly, "/var/log/caravan.log.2024-05-01-13"),
+            (Period::Daily, "/var/log/caravan.log.2024-05-01"),
+            (Period::Weekly, "/var/log/caravan.log.2024-04-28"),
+        ];
+
+        for (period, name) in cases {
+            assert_eq!(dated_name(path, period, now), PathBuf::from(name), "{period:?}");
+        }
+    }
+
+    #[test]
+    fn periods_start_at_utc_boundaries() {
+        let second = |text: &str| text.parse::<jiff::Timestamp>().unwrap().as_second();
+        let saturday = second("2024-05-04T23:59:59Z");
+        let sunday = second("2024-05-05T00:00:00Z");
+
+        assert_eq!(
+            period_number(Period::Weekly, saturday) + 1,
+            period_number(Period::Weekly, sunday)
+        );
+        assert_eq!(
+            period_number(Period::Daily, saturday) + 1,
+            period_number(Period::Daily, sunday)
+        );
+        assert_eq!(
+            period_number(Period::Hourly, second("2024-05-01T13:00:00Z")),
+            period_number(Period::Hourly, second("2024-05-01T13:59:59Z"))
+        );
+    }
+
+    #[test]
+    fn time_rotation_deletes_only_dated_files() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("caravan.log");
+        let others = [
+            "caravan.log.old",
+            "caravan.log.errors",
+            "caravan.log.2000-01-01.gz",
+            "other.log",
+        ];
+        for name in others {
+            std::fs::write(folder.path().join(name), "kept\n").unwrap();
+        }
+        for day in ["2000-01-01", "2000-01-02", "2000-01-03"] {
+            std::fs::write(folder.path().join(format!("caravan.log.{day}")), "old\n").unwrap();
+        }
+
+        let mut file = TimeRotatingFile::open(&path, Period::Daily, 1).unwrap();
+        file.write_all(b"new\n").unwrap();
+        file.flush().unwrap();
+
+        for name in others {
+            assert!(folder.path().join(name).exists(), "{name} was deleted");
+        }
+        assert!(!folder.path().join("caravan.log.2000-01-01").exists());
+        assert!(!folder.path().join("caravan.log.2000-01-02").exists());
+        assert!(
+            folder.path().join("caravan.log.2000-01-03").exists(),
+            "one old file is kept"
+        );
+        assert_eq!(read(&path), "new\n");
+    }
+
+    #[test]
     fn time_rotation_keeps_plain_file() {
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().join("caravan.log");
         std::fs::write(&path, "written by a FileHandler\n").unwrap();
 
-        let error = open_time_rotating(&path, Period::Hourly, 0).err().unwrap();
+        let error = TimeRotatingFile::open(&path, Period::Hourly, 0).err().unwrap();
 
         assert!(error.to_string().contains("is not a symbolic link"), "{error}");
         assert_eq!(read(&path), "written by a FileHandler\n");

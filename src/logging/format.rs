@@ -482,8 +482,9 @@ fn check_date_format(date_format: &str) -> Result<(), FormatError> {
 /// Writes one value as Python's `%` operator does with the specifier's flags.
 fn write_value(specifier: &Specifier, value: &Value, output: &mut String) {
     let body = match (specifier.conversion, value) {
-        ('s' | 'a', Value::Text(text)) => text.clone(),
-        ('r', Value::Text(text)) => format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'")),
+        ('s', Value::Text(text)) => text.clone(),
+        ('r', Value::Text(text)) => python_repr(text, false),
+        ('a', Value::Text(text)) => python_repr(text, true),
         ('s' | 'r' | 'a', Value::Integer(number)) => number.to_string(),
         ('s' | 'r' | 'a', Value::Float(number)) => python_float(*number),
         ('f' | 'F', Value::Integer(number)) => format_float(specifier, *number as f64),
@@ -500,6 +501,54 @@ fn write_value(specifier: &Specifier, value: &Value, output: &mut String) {
         _ => body,
     };
     pad(specifier, &body, !matches!(value, Value::Text(_)), output);
+}
+
+/// Writes text as Python's `repr` does, or as its `ascii` does when `ascii_only` is set. The text
+/// is quoted, and the quote, backslashes, line breaks and other characters that do not print are
+/// escaped, so a message stays on one line. `ascii` also escapes every character outside ASCII.
+///
+/// NOTE: Python also escapes format characters (Unicode category Cf, such as U+200B) and unassigned
+/// code points. Rust's standard library has no Unicode categories, so those pass unescaped.
+fn python_repr(text: &str, ascii_only: bool) -> String {
+    // Python picks double quotes when that avoids escaping a single quote.
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut output = String::with_capacity(text.len() + 2);
+    output.push(quote);
+
+    for character in text.chars() {
+        match character {
+            '\\' => output.push_str("\\\\"),
+            '\n' => output.push_str("\\n"),
+            '\r' => output.push_str("\\r"),
+            '\t' => output.push_str("\\t"),
+            _ if character == quote => {
+                output.push('\\');
+                output.push(character);
+            }
+            _ if is_printable(character) && (character.is_ascii() || !ascii_only) => output.push(character),
+            _ => {
+                let code = u32::from(character);
+                let _ = match code {
+                    0..=0xff => write!(output, "\\x{code:02x}"),
+                    0x100..=0xffff => write!(output, "\\u{code:04x}"),
+                    _ => write!(output, "\\U{code:08x}"),
+                };
+            }
+        }
+    }
+
+    output.push(quote);
+    output
+}
+
+/// Returns whether Python's `str.isprintable` holds for the character, as far as Rust can tell:
+/// control characters and separators other than the space do not print.
+fn is_printable(character: char) -> bool {
+    character == ' ' || !(character.is_control() || character.is_whitespace())
 }
 
 /// Python's `str` of a float: the shortest text that reads back the same, with `.0` on whole numbers.
@@ -651,6 +700,35 @@ mod tests {
 
         for (format, expected) in cases {
             assert_eq!(render(format, None), expected, "{format}");
+        }
+    }
+
+    #[test]
+    fn repr_and_ascii_as_python() {
+        // Each expected value is what Python 3.11 writes for '%(message)r' and '%(message)a'.
+        let cases = [
+            ("plain", "'plain'", "'plain'"),
+            ("it's", "\"it's\"", "\"it's\""),
+            ("it's \"q\"", "'it\\'s \"q\"'", "'it\\'s \"q\"'"),
+            ("a\nb\tc\rd\\e", "'a\\nb\\tc\\rd\\\\e'", "'a\\nb\\tc\\rd\\\\e'"),
+            (
+                "h\u{e9}llo \u{20ac} \u{1f600}",
+                "'h\u{e9}llo \u{20ac} \u{1f600}'",
+                "'h\\xe9llo \\u20ac \\U0001f600'",
+            ),
+            (
+                "bell\u{7}del\u{7f}nbsp\u{a0}ls\u{2028}",
+                "'bell\\x07del\\x7fnbsp\\xa0ls\\u2028'",
+                "'bell\\x07del\\x7fnbsp\\xa0ls\\u2028'",
+            ),
+        ];
+
+        for (message, repr, ascii) in cases {
+            let mut output = String::new();
+            RecordFormat::parse("%(message)r|%(message)a", None)
+                .unwrap()
+                .render(&record(message), &mut output);
+            assert_eq!(output, format!("{repr}|{ascii}"), "{message:?}");
         }
     }
 

@@ -268,8 +268,8 @@ impl Parser {
         })
     }
 
-    /// Reads a string in single or double quotes. Without `raw`, backslash escapes are decoded;
-    /// an escape Python does not know keeps its backslash, as in Python.
+    /// Reads a string in single or double quotes. Without `raw`, backslash escapes are decoded as
+    /// Python decodes them, and an escape Python does not know keeps its backslash, as in Python.
     fn string(&mut self, raw: bool) -> Result<Literal, LiteralError> {
         let quote = self.peek().unwrap_or('\'');
         let start = self.position;
@@ -306,13 +306,56 @@ impl Parser {
                 'n' => text.push('\n'),
                 't' => text.push('\t'),
                 'r' => text.push('\r'),
-                '0' => text.push('\0'),
+                'a' => text.push('\u{7}'),
+                'b' => text.push('\u{8}'),
+                'f' => text.push('\u{c}'),
+                'v' => text.push('\u{b}'),
+                // A backslash at the end of a line continues the string on the next one.
+                '\n' => {}
+                '0'..='7' => text.push(self.octal_escape(escaped)?),
+                'x' => text.push(self.hex_escape('x', 2)?),
+                'u' => text.push(self.hex_escape('u', 4)?),
+                'U' => text.push(self.hex_escape('U', 8)?),
+                'N' => return Err(self.error("\\N{...} escapes are not supported; write the character itself")),
                 other => {
                     text.push('\\');
                     text.push(other);
                 }
             }
         }
+    }
+
+    /// Reads the rest of an octal escape such as `\101`, whose first digit is `first`. An octal
+    /// escape has up to three digits.
+    fn octal_escape(&mut self, first: char) -> Result<char, LiteralError> {
+        let mut code = first.to_digit(8).unwrap_or(0);
+        for _ in 0..2 {
+            let Some(digit) = self.peek().and_then(|character| character.to_digit(8)) else {
+                break;
+            };
+            code = code * 8 + digit;
+            self.position += 1;
+        }
+        // Three octal digits reach at most 0o777, which is a valid character.
+        char::from_u32(code).ok_or_else(|| self.error(format!("invalid octal escape {code:o}")))
+    }
+
+    /// Reads the `digits` hexadecimal digits of a `\x`, `\u` or `\U` escape, as Python requires.
+    fn hex_escape(&mut self, letter: char, digits: usize) -> Result<char, LiteralError> {
+        let start = self.position;
+        let hex: String = self.characters.iter().skip(start).take(digits).collect();
+        if hex.len() != digits || !hex.chars().all(|character| character.is_ascii_hexdigit()) {
+            return Err(self.error(format!(
+                "truncated \\{letter} escape: it needs {digits} hexadecimal digits"
+            )));
+        }
+        self.position += digits;
+
+        let code = u32::from_str_radix(&hex, 16).unwrap_or(u32::MAX);
+        char::from_u32(code).ok_or_else(|| LiteralError {
+            problem: format!("\\{letter}{hex} is not a valid character"),
+            position: start + 1,
+        })
     }
 }
 
@@ -357,6 +400,11 @@ mod tests {
             ("'it\\'s'", string("it's")),
             ("r'C:\\logs'", string("C:\\logs")),
             ("'\\d'", string("\\d")),
+            ("'\\x41\\u00e9\\U0001F600'", string("A\u{e9}\u{1f600}")),
+            ("'\\101\\0\\7\\1234'", string("A\0\u{7}S4")),
+            ("'\\a\\b\\f\\v'", string("\u{7}\u{8}\u{c}\u{b}")),
+            ("'a\\\nb'", string("ab")),
+            ("r'\\x41'", string("\\x41")),
             (
                 "{'maxBytes': 1024, \"backupCount\": 3,}",
                 Literal::Dict(vec![
@@ -392,6 +440,19 @@ mod tests {
             ("", "expected a value, found the end of the text at character 1"),
             ("[1]", "unexpected '[' at character 1"),
             ("b'x'", "unsupported string prefix 'b' at character 1"),
+            (
+                "'\\x4'",
+                "truncated \\x escape: it needs 2 hexadecimal digits at character 4",
+            ),
+            (
+                "'\\u12g4'",
+                "truncated \\u escape: it needs 4 hexadecimal digits at character 4",
+            ),
+            ("'\\UFFFFFFFF'", "\\UFFFFFFFF is not a valid character at character 4"),
+            (
+                "'\\N{DASH}'",
+                "\\N{...} escapes are not supported; write the character itself at character 4",
+            ),
         ];
 
         for (text, message) in cases {

@@ -32,4 +32,4 @@ pub use settings::{
     Destination, HandlerClass, HandlerSettings, InvalidSetting, LoggerSettings, LoggingConfig, Period, destination,
     parse_handler_class, parse_level,
 };
-pub use subscriber::{ConsoleFormat, LogGuard, install};
+pub use subscriber::{ConsoleFormat, LogGuard, check_log_files, install};

@@ -1,7 +1,10 @@
 //! Builds and installs the tracing subscriber: one layer per handler of the config file, or one
 //! console layer on stderr when the file has no logging sections.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -94,6 +97,7 @@ fn handler_layers(
     let process_name = process_name();
     let mut layers = Vec::new();
     let mut errors = Vec::new();
+    let mut opened_files = OpenedFiles::default();
 
     for (index, handler) in config.handlers.iter().enumerate() {
         let filter = HandlerFilter {
@@ -104,14 +108,23 @@ fn handler_layers(
             Destination::Discard => continue,
             Destination::Stderr => (writers.stderr(), is_journal_stream(std::io::stderr()), true),
             Destination::Stdout => (writers.stdout(), is_journal_stream(std::io::stdout()), true),
-            destination => match files::open(destination) {
-                Some(Ok(file)) => (writers.file(file, &handler.name), false, false),
-                Some(Err(error)) => {
-                    errors.push(open_error(handler, error));
+            destination => {
+                if let Some(error) = opened_files.check(handler) {
+                    errors.push(error);
                     continue;
                 }
-                None => continue,
-            },
+                match files::open(destination) {
+                    Some(Ok(file)) => {
+                        opened_files.record(handler);
+                        (writers.file(file, &handler.name), false, false)
+                    }
+                    Some(Err(error)) => {
+                        errors.push(open_error(handler, error));
+                        continue;
+                    }
+                    None => continue,
+                }
+            }
         };
 
         let layer = fmt::layer().with_writer(writer).with_ansi(false);
@@ -149,6 +162,74 @@ fn open_error(handler: &HandlerSettings, error: files::OpenError) -> ConfigError
         error.source
     );
     ConfigError::new(Some(handler.location.clone()), message).with_hint(error.hint)
+}
+
+/// The log files opened so far, by device and inode number, with the handler that opened each.
+///
+/// The config stage finds two handlers that name a file by the same path. This finds the ones that
+/// reach one file by different paths, such as through a symlink or a hard link, because the
+/// handlers would rotate the file under each other and lose lines.
+#[derive(Default)]
+struct OpenedFiles {
+    handlers: HashMap<(u64, u64), (String, PathBuf)>,
+}
+
+impl OpenedFiles {
+    /// Returns an error when the handler's file is one that another handler opened.
+    fn check(&self, handler: &HandlerSettings) -> Option<ConfigError> {
+        let path = handler.destination.path()?;
+        let (first, first_path) = self.handlers.get(&file_identity(path)?)?;
+        let message = format!(
+            "[handler_{}] and [handler_{first}] both write to one file: '{}' is '{}'",
+            handler.name,
+            path.display(),
+            first_path.display()
+        );
+        let hint = "give each handler its own file, or list one handler in several loggers";
+        Some(ConfigError::new(Some(handler.location.clone()), message).with_hint(hint))
+    }
+
+    /// Records the file that the handler has just opened.
+    fn record(&mut self, handler: &HandlerSettings) {
+        let Some(path) = handler.destination.path() else {
+            return;
+        };
+        if let Some(identity) = file_identity(path) {
+            self.handlers
+                .insert(identity, (handler.name.clone(), path.to_path_buf()));
+        }
+    }
+}
+
+/// Returns the device and inode numbers of the file at `path`, following symlinks, or `None` when
+/// it does not exist yet.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    let metadata = std::fs::metadata(path).ok()?;
+    Some((metadata.dev(), metadata.ino()))
+}
+
+/// Checks that every log file of `config` could be opened as [`install`] opens them, for
+/// `caravan check`, without creating, emptying or writing any of them. Returns an error for each
+/// one that could not, at its handler's line.
+///
+/// NOTE: two handlers that reach one missing file by two paths are found only by [`install`],
+/// because a file that does not exist yet has no inode to compare.
+pub fn check_log_files(config: &LoggingConfig) -> Vec<ConfigError> {
+    let mut opened_files = OpenedFiles::default();
+    let mut errors = Vec::new();
+
+    for handler in &config.handlers {
+        if let Some(error) = opened_files.check(handler) {
+            errors.push(error);
+            continue;
+        }
+        match files::check(&handler.destination) {
+            Some(Ok(())) => opened_files.record(handler),
+            Some(Err(error)) => errors.push(open_error(handler, error)),
+            None => {}
+        }
+    }
+    errors
 }
 
 /// Returns the name the program was started under, such as `caravan` or `caravan-decider`.

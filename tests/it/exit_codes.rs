@@ -2,7 +2,7 @@
 //! for invalid usage, 78 for an invalid config file or plugin. The other tests cover 1 (a failed
 //! SWF call), 130 (a second stop signal) and the cases that need a running endpoint.
 
-use crate::support::{caravan_bin, plugins, run_caravan, scratch};
+use crate::support::{caravan_bin, isolated_env, plugins, run_caravan, scratch};
 
 #[test]
 fn exit_codes_without_endpoint() {
@@ -91,5 +91,38 @@ fn exit_codes_without_endpoint() {
             stderr.contains(fragment),
             "{args:?}: stderr lacks {fragment:?}:\n{stderr}"
         );
+    }
+}
+
+/// A closed pipe on stdout and stderr, as in `caravan check CONFIG 2>&1 | head -1`, leaves the exit
+/// code as it is, because caravan cannot report the failed write and must not panic over it.
+#[test]
+fn closed_output_keeps_exit_code() {
+    let folder = scratch();
+    let home = folder.path();
+    let bad_config = home.join("bad.ini");
+    std::fs::write(&bad_config, "[caravan]\nendpoint_url = nowhere\n").expect("write the config");
+    let bad_config = bad_config.display().to_string();
+
+    let cases: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["check", &bad_config], 78),
+        (vec!["run", &bad_config], 78),
+        (vec!["-c", &bad_config, "domain", "list"], 78),
+        (vec!["--output", "json", "check", &bad_config], 64),
+    ];
+
+    for (args, code) in cases {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let status = std::process::Command::new(caravan_bin())
+            .args(&args)
+            .env_clear()
+            .envs(isolated_env(home))
+            .stdout(writer.try_clone().expect("clone the pipe"))
+            .stderr(writer)
+            .status()
+            .expect("caravan runs");
+
+        assert_eq!(status.code(), Some(code), "{args:?}");
     }
 }

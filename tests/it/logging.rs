@@ -397,3 +397,128 @@ fn unopenable_log_file_exits_78() {
         "{stderr}"
     );
 }
+
+/// Two handlers that reach one file by different paths, here through a symlink to the folder,
+/// would rotate it under each other, so they are a config error like two handlers on one path.
+#[test]
+fn one_file_by_two_paths_exits_78() {
+    let folder = scratch();
+    let home = folder.path();
+    let config = logging_config(home);
+    let link = home.join("link");
+    std::os::unix::fs::symlink(home, &link).expect("symlink to the folder");
+    let text = std::fs::read_to_string(&config).expect("read the config");
+    let console = "class = StreamHandler\nargs = (sys.stderr,)";
+    assert!(text.contains(console), "{text}");
+    let second_file = format!("class = FileHandler\nargs = ('{}/caravan.log',)", link.display());
+    std::fs::write(&config, text.replace(console, &second_file)).expect("write the config");
+
+    // A daemon rather than a run to completion, so that a daemon that starts fails the test.
+    let mut daemon = Daemon::spawn(&caravan_bin(), &["run", &config], home, &[]);
+    let status = daemon.wait_exit(WAIT);
+
+    let stderr = daemon.log();
+    assert_eq!(status.and_then(|status| status.code()), Some(78), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "[handler_file] and [handler_console] both write to one file: '{}/caravan.log' is '{}/caravan.log'",
+            home.display(),
+            link.display()
+        )),
+        "{stderr}"
+    );
+}
+
+/// A daily file with one old file kept leaves alone the files whose names only start with the log
+/// file's name, such as the `.old` file that the error about a plain file at NAME suggests.
+#[test]
+fn timed_rotation_keeps_other_files() {
+    let folder = scratch();
+    let home = folder.path();
+    let config = logging_config(home);
+    let text = std::fs::read_to_string(&config).expect("read the config");
+    let rotating = format!(
+        "class = handlers.RotatingFileHandler\nargs = ('%(here)s/caravan.log', 'a', {MAX_BYTES}, {BACKUP_COUNT})"
+    );
+    assert!(text.contains(&rotating), "{text}");
+    let timed = "class = handlers.TimedRotatingFileHandler\nargs = ('%(here)s/caravan.log', 'midnight', 1, 1)";
+    std::fs::write(&config, text.replace(&rotating, timed)).expect("write the config");
+    let others = ["caravan.log.old", "caravan.log.errors"];
+    for name in others {
+        std::fs::write(home.join(name), "kept\n").expect("write a file next to the log");
+    }
+
+    let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], home, &[]);
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+
+    for name in others {
+        assert!(home.join(name).exists(), "{name} was deleted");
+    }
+    stop(daemon);
+}
+
+/// A log file that cannot be written, here `/dev/full`, is reported on stderr once rather than
+/// losing its lines without a word.
+#[test]
+fn failed_log_writes_reported() {
+    let full = Path::new("/dev/full");
+    if !full.exists() {
+        eprintln!("skipped: this system has no /dev/full");
+        return;
+    }
+    let folder = scratch();
+    let home = folder.path();
+    let config = logging_config(home);
+    let text = std::fs::read_to_string(&config).expect("read the config");
+    let rotating = format!("args = ('%(here)s/caravan.log', 'a', {MAX_BYTES}, {BACKUP_COUNT})");
+    assert!(text.contains(&rotating), "{text}");
+    std::fs::write(&config, text.replace(&rotating, "args = ('/dev/full', 'a', 0, 0)")).expect("write the config");
+
+    let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], home, &[]);
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+
+    let report = "caravan: cannot write to log file '/dev/full', so log lines are lost until it works again: ";
+    assert!(daemon.wait_for_log(report, WAIT), "{}", daemon.log());
+    let log = stop(daemon);
+    assert_eq!(log.matches(report).count(), 1, "reported once: {log}");
+}
+
+/// `caravan check` finds a log file that `caravan run` could not open, and writes no log file.
+#[test]
+fn check_opens_log_files_like_run() {
+    let folder = scratch();
+    let home = folder.path();
+    let config = logging_config(home);
+
+    let output = run_caravan(&caravan_bin(), &["check", &config], home, &[]);
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("logging: 2 handlers, 1 log file"), "{stdout}");
+    assert!(!home.join("caravan.log").exists(), "check created the log file");
+
+    let missing = home.join("missing").join("caravan.log");
+    let text = std::fs::read_to_string(&config).expect("read the config");
+    std::fs::write(
+        &config,
+        text.replace("%(here)s/caravan.log", &missing.display().to_string()),
+    )
+    .expect("write the config");
+
+    let output = run_caravan(&caravan_bin(), &["check", &config], home, &[]);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(78), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "cannot open log file '{}' of [handler_file]",
+            missing.display()
+        )),
+        "{stderr}"
+    );
+}
