@@ -16,7 +16,8 @@ use super::values;
     about = "A light and fast daemon and command-line toolkit for Amazon SWF"
 )]
 pub struct Cli {
-    /// INI config file to read the endpoint, region, profile and default domain from.
+    /// INI config file to read the endpoint, region, profile and default domain from, for the SWF
+    /// commands, `decider` and `local`. `run` and `check` take their config file as an argument.
     #[arg(short = 'c', long = "config", global = true, value_name = "CONFIG")]
     pub config: Option<PathBuf>,
 
@@ -410,6 +411,28 @@ pub struct ReplayArgs {
     pub started_event_id: Option<i64>,
 }
 
+/// Rejects `-c CONFIG` given to a command that would not read it, so that the file is not ignored
+/// without a word. Returns the usage error's message.
+pub fn check_config_flag(cli: &Cli) -> Result<(), String> {
+    if cli.config.is_none() {
+        return Ok(());
+    }
+
+    let message = match &cli.command {
+        Command::Run(_) => "caravan run takes no -c: give the config file as its argument, as in `caravan run CONFIG`",
+        Command::Check(_) => {
+            "caravan check takes no -c: give the config file to check as its argument, as in `caravan check CONFIG`"
+        }
+        Command::Local(LocalArgs { config_file: Some(_) }) => {
+            "caravan local got two config files: give it either as its argument or with -c, not both"
+        }
+        Command::Plugin(_) => "caravan plugin inspect reads no config file, so it takes no -c: leave -c out",
+        Command::Replay(_) => "caravan replay reads no config file, so it takes no -c: leave -c out",
+        _ => return Ok(()),
+    };
+    Err(message.to_string())
+}
+
 /// Maps the name the binary was started under to the subcommand it stands for, so that a symlink
 /// named like a Python caravan tool behaves as that tool.
 pub fn legacy_subcommand(program: &str) -> Option<&'static [&'static str]> {
@@ -439,6 +462,34 @@ mod tests {
             Some(&["domain", "register"][..])
         );
         assert_eq!(legacy_subcommand("caravan"), None);
+    }
+
+    #[test]
+    fn config_flag_rejected_where_unused() {
+        let parse = |arguments: &[&str]| Cli::try_parse_from(arguments).expect("valid arguments");
+        let rejected = [
+            &["caravan", "-c", "a.ini", "check", "b.ini"][..],
+            &["caravan", "check", "b.ini", "-c", "a.ini"][..],
+            &["caravan", "-c", "a.ini", "run", "b.ini"][..],
+            &["caravan", "-c", "a.ini", "local", "b.ini"][..],
+            &["caravan", "-c", "a.ini", "plugin", "inspect", "p.so"][..],
+            &["caravan", "-c", "a.ini", "replay", "--plugin", "p.so", "h.json"][..],
+        ];
+        let accepted = [
+            &["caravan", "-c", "a.ini", "local"][..],
+            &["caravan", "local", "b.ini"][..],
+            &["caravan", "check", "b.ini"][..],
+            &["caravan", "-c", "a.ini", "decider", "-t", "t", "-m", "p.so"][..],
+            &["caravan", "-c", "a.ini", "domain", "list"][..],
+            &["caravan", "-c", "a.ini", "list", "-d", "d"][..],
+        ];
+
+        for arguments in rejected {
+            assert!(check_config_flag(&parse(arguments)).is_err(), "{arguments:?}");
+        }
+        for arguments in accepted {
+            assert_eq!(check_config_flag(&parse(arguments)), Ok(()), "{arguments:?}");
+        }
     }
 
     #[test]

@@ -62,6 +62,10 @@ pub fn main() -> ExitCode {
         Err(error) => return report_usage_error(error),
     };
 
+    if let Err(message) = args::check_config_flag(&cli) {
+        return report_failure(Failure::Usage(message));
+    }
+
     // The config file comes first, because its logging sections set logging up. Its errors go
     // to stderr directly.
     let service_config = match run::ServiceConfig::read(&cli) {

@@ -326,15 +326,8 @@ impl Reloader {
             return Ok(self.started_with.clone());
         };
 
-        // Opening a named pipe waits for a writer, and a device may never end, so only a regular
-        // file is read. A missing file is left to the read, which reports it.
-        if let Ok(metadata) = std::fs::metadata(path)
-            && !metadata.is_file()
-        {
-            let error = ConfigError::new(None, format!("config file '{}' is not a regular file", path.display()))
-                .with_hint("put the config back as a regular file at that path, then send SIGHUP again");
-            return Err(vec![error.to_string()]);
-        }
+        // `config::load` rejects a named pipe or a device at the path, as it does at start-up, so
+        // that a reload never blocks on one.
         config::load(path).map_err(|errors| to_messages(&errors.0))
     }
 

@@ -292,7 +292,7 @@ fn logging_errors_name_the_line() {
             format!("{handlers}class = SysLogHandler\n"),
             16,
             "invalid value 'SysLogHandler' for 'class' in [handler_h]: unknown or unsupported handler class",
-            "the supported classes are StreamHandler, FileHandler, NullHandler, handlers.RotatingFileHandler, handlers.TimedRotatingFileHandler",
+            "the supported classes are StreamHandler, FileHandler, NullHandler, handlers.WatchedFileHandler, handlers.RotatingFileHandler, handlers.TimedRotatingFileHandler",
         ),
         (
             format!("{handlers}args = (sys.stderr,)\n"),

@@ -8,7 +8,8 @@
 //!
 //! caravan reads one INI file in the format of Paster, the Python PasteDeploy tools, which use
 //! Python 3's `configparser`. Relative paths inside the file start from the file's folder, never
-//! from the working folder, because under systemd the working folder is usually `/`.
+//! from the working folder, because under systemd the working folder is usually `/`. The file
+//! must be a UTF-8 regular file of at most 16 MiB, as the `file` module explains.
 //!
 //! ## Syntax
 //!
@@ -172,6 +173,7 @@
 //! `\u{1b}`, and text longer than 80 characters is cut and ends with `…`.
 
 mod error;
+mod file;
 mod flags;
 pub mod ini;
 mod interpolation;
@@ -191,6 +193,7 @@ pub use flags::{DeciderFlags, FLAGS_DECIDER_NAME, swf_name_problem, validate_end
 pub use ini::{Document, Entry, Section};
 
 use crate::logging::LoggingConfig;
+use file::read_file;
 
 pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 75;
 pub const SHUTDOWN_TIMEOUT_SECS_RANGE: RangeInclusive<u64> = 1..=3600;
@@ -528,21 +531,6 @@ pub fn parse_global_and_logging(text: &str, path: &Path) -> Result<(Global, Opti
         return Err(ConfigErrors::sorted(errors));
     }
     Ok((global, logging))
-}
-
-fn read_file(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|error| {
-        let message = format!("failed to read config file '{}': {error}", path.display());
-        let error_kind = error.kind();
-        let mut config_error = ConfigError::new(None, message);
-
-        if error_kind == std::io::ErrorKind::PermissionDenied {
-            config_error = config_error.with_hint("the user that runs caravan needs read permission on the file");
-        } else if error_kind == std::io::ErrorKind::InvalidData {
-            config_error = config_error.with_hint("save the file as UTF-8");
-        }
-        config_error
-    })
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! Log files: plain, rotated by size as Python's `RotatingFileHandler` does, and rotated by time
-//! through tracing-appender.
+//! through tracing-appender. The `watched` module has the plain file that follows its path.
 //!
 //! tracing-appender 0.2.5 rotates by time only, so caravan rotates by size with its own writer.
 //! The crates made for size rotation did not fit. file-rotate 0.8 panics when it cannot create
@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 
 use super::settings::{Destination, Period};
+use super::watched::WatchedFile;
 
 /// A log file that cannot be opened.
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +27,7 @@ pub struct OpenError {
 }
 
 impl OpenError {
-    fn new(path: &Path, source: io::Error) -> OpenError {
+    pub(super) fn new(path: &Path, source: io::Error) -> OpenError {
         let hint = match source.kind() {
             io::ErrorKind::PermissionDenied => {
                 "give the user that runs caravan write permission on the file and its folder"
@@ -46,6 +47,7 @@ impl OpenError {
 pub fn open(destination: &Destination) -> Option<Result<Box<dyn Write + Send>, OpenError>> {
     let opened = match destination {
         Destination::File { path, truncate } => open_plain(path, *truncate).map(boxed),
+        Destination::WatchedFile { path, truncate } => WatchedFile::open(path, *truncate).map(boxed),
         Destination::SizeRotating {
             path,
             max_bytes,
@@ -162,13 +164,15 @@ impl Write for ReportingFile {
     }
 }
 
-fn open_plain(path: &Path, truncate: bool) -> Result<File, OpenError> {
+/// Opens a log file for appending, emptied first when `truncate` is set. Mode `w` appends too,
+/// unlike Python, so that after logrotate's `copytruncate` empties the file the next line starts
+/// at its beginning, with no hole of zero bytes before it.
+pub(super) fn open_plain(path: &Path, truncate: bool) -> Result<File, OpenError> {
     let mut options = OpenOptions::new();
-    options.create(true);
+    options.create(true).append(true);
     if truncate {
-        options.write(true).truncate(true);
-    } else {
-        options.append(true);
+        // std rejects `truncate(true)` together with `append(true)`, so the flag is set directly.
+        options.custom_flags(rustix::fs::OFlags::TRUNC.bits() as i32);
     }
     options.open(path).map_err(|error| OpenError::new(path, error))
 }
@@ -609,6 +613,10 @@ mod tests {
                 path: missing.clone(),
                 truncate: false,
             },
+            Destination::WatchedFile {
+                path: missing.clone(),
+                truncate: false,
+            },
             Destination::SizeRotating {
                 path: missing.clone(),
                 max_bytes: 10,
@@ -650,6 +658,23 @@ mod tests {
         let mut truncated = open_plain(&path, true).unwrap();
         truncated.write_all(b"new\n").unwrap();
         assert_eq!(read(&path), "new\n");
+    }
+
+    #[test]
+    fn copytruncate_leaves_no_hole() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("caravan.log");
+
+        for truncate in [false, true] {
+            let mut file = open_plain(&path, truncate).unwrap();
+            file.write_all(b"before rotation\n").unwrap();
+
+            // logrotate's `copytruncate` copies the file, then empties it in place.
+            File::options().write(true).open(&path).unwrap().set_len(0).unwrap();
+            file.write_all(b"after\n").unwrap();
+
+            assert_eq!(read(&path), "after\n", "truncate: {truncate}");
+        }
     }
 
     #[test]

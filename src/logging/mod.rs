@@ -15,6 +15,7 @@
 //! - `routing`: which handlers write a record, by logger hierarchy and levels.
 //! - `record`: tracing events written in a handler's format.
 //! - `files`: plain, size-rotated and time-rotated log files.
+//! - `watched`: log files opened again when logrotate or another process renames or deletes them.
 //! - `journal`: systemd journal detection and priority prefixes.
 //! - `subscriber`: the layers and their writers.
 
@@ -26,6 +27,7 @@ mod record;
 mod routing;
 mod settings;
 mod subscriber;
+mod watched;
 
 pub use format::{DEFAULT_FORMAT, FormatError, RecordFormat};
 pub use settings::{

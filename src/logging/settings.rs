@@ -59,6 +59,12 @@ pub enum Destination {
         path: PathBuf,
         truncate: bool,
     },
+    /// `WatchedFileHandler`: a `File` that is opened again, and created if needed, when the path
+    /// no longer names it, as after logrotate renamed or deleted it.
+    WatchedFile {
+        path: PathBuf,
+        truncate: bool,
+    },
     /// `RotatingFileHandler`: the file is renamed to `.1` (and older ones to `.2`, `.3`…)
     /// before a record would make it reach `max_bytes`.
     SizeRotating {
@@ -80,6 +86,7 @@ impl Destination {
     pub fn path(&self) -> Option<&Path> {
         match self {
             Destination::File { path, .. }
+            | Destination::WatchedFile { path, .. }
             | Destination::SizeRotating { path, .. }
             | Destination::TimeRotating { path, .. } => Some(path),
             Destination::Stderr | Destination::Stdout | Destination::Discard => None,
@@ -152,14 +159,16 @@ pub enum HandlerClass {
     Stream,
     File,
     Null,
+    Watched,
     Rotating,
     TimedRotating,
 }
 
-const HANDLER_CLASSES: [(&str, HandlerClass); 5] = [
+const HANDLER_CLASSES: [(&str, HandlerClass); 6] = [
     ("StreamHandler", HandlerClass::Stream),
     ("FileHandler", HandlerClass::File),
     ("NullHandler", HandlerClass::Null),
+    ("handlers.WatchedFileHandler", HandlerClass::Watched),
     ("handlers.RotatingFileHandler", HandlerClass::Rotating),
     ("handlers.TimedRotatingFileHandler", HandlerClass::TimedRotating),
 ];
@@ -189,7 +198,7 @@ fn parameters(class: HandlerClass) -> &'static [&'static str] {
     match class {
         HandlerClass::Stream => &["stream"],
         HandlerClass::Null => &[],
-        HandlerClass::File => &["filename", "mode", "encoding", "delay", "errors"],
+        HandlerClass::File | HandlerClass::Watched => &["filename", "mode", "encoding", "delay", "errors"],
         HandlerClass::Rotating => &[
             "filename",
             "mode",
@@ -351,6 +360,11 @@ pub fn destination(
             let path = file_path(&arguments, folder)?;
             let truncate = mode(&arguments)? == "w";
             Ok(Destination::File { path, truncate })
+        }
+        HandlerClass::Watched => {
+            let path = file_path(&arguments, folder)?;
+            let truncate = mode(&arguments)? == "w";
+            Ok(Destination::WatchedFile { path, truncate })
         }
         HandlerClass::Rotating => rotating(&arguments, folder),
         HandlerClass::TimedRotating => timed_rotating(&arguments, folder),
@@ -543,6 +557,8 @@ mod tests {
             ("logging.StreamHandler", HandlerClass::Stream),
             ("FileHandler", HandlerClass::File),
             ("logging.NullHandler", HandlerClass::Null),
+            ("handlers.WatchedFileHandler", HandlerClass::Watched),
+            ("logging.handlers.WatchedFileHandler", HandlerClass::Watched),
             ("handlers.RotatingFileHandler", HandlerClass::Rotating),
             ("logging.handlers.RotatingFileHandler", HandlerClass::Rotating),
             ("logging.handlers.TimedRotatingFileHandler", HandlerClass::TimedRotating),
@@ -588,6 +604,34 @@ mod tests {
             Ok(Destination::Stdout)
         );
         assert_eq!(destination_of("NullHandler", "()", "{}"), Ok(Destination::Discard));
+    }
+
+    #[test]
+    fn watched_file_destinations() {
+        assert_eq!(
+            destination_of("handlers.WatchedFileHandler", "('caravan.log',)", "{}"),
+            Ok(Destination::WatchedFile {
+                path: PathBuf::from("/etc/caravan/caravan.log"),
+                truncate: false
+            })
+        );
+        assert_eq!(
+            destination_of(
+                "logging.handlers.WatchedFileHandler",
+                "('/var/log/caravan.log', 'w', 'utf-8', False, 'strict')",
+                "{}"
+            ),
+            Ok(Destination::WatchedFile {
+                path: PathBuf::from("/var/log/caravan.log"),
+                truncate: true
+            })
+        );
+        assert_eq!(
+            destination_of("handlers.WatchedFileHandler", "('c.log', 'r')", "{}")
+                .unwrap_err()
+                .reason,
+            "unsupported mode 'r'"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use crate::support::daemon::Daemon;
 use crate::support::{caravan_bin, plugins, run_caravan, scratch};
 
 /// A loopback listener that counts the connections made to it.
@@ -194,5 +195,79 @@ fn worker_plugin_without_activities_rejected() {
             "caravan.ini:7",
             "worker \"legacy\": plugin \"legacy\" exports no activity types",
         ],
+    );
+}
+
+/// Runs `caravan ARGS` and returns its exit code and stderr, or fails the test when the process
+/// has not exited after 30 seconds, as it would not when it waits on a named pipe.
+fn exit_code_and_stderr(home: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut process = Daemon::spawn(&caravan_bin(), args, home, &[]);
+    let Some(status) = process.wait_exit(Duration::from_secs(30)) else {
+        panic!("caravan {args:?} has not exited after 30 seconds: {}", process.log());
+    };
+    (status.code(), process.log())
+}
+
+/// Asserts that each command exits 78 with a message naming `path` and `problem`.
+fn assert_config_path_rejected(home: &Path, path: &str, problem: &str) {
+    let commands = [
+        vec!["check", path],
+        vec!["run", path],
+        vec!["local", path],
+        vec!["-c", path, "decider", "-t", "t", "-m", "plugin.so"],
+        vec!["-c", path, "domain", "list"],
+        vec!["-c", path, "list", "-d", "d"],
+    ];
+
+    for args in commands {
+        let (code, stderr) = exit_code_and_stderr(home, &args);
+        assert_eq!(code, Some(78), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("config file '{path}' {problem}")),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn device_config_rejected() {
+    let folder = scratch();
+
+    assert_config_path_rejected(
+        folder.path(),
+        "/dev/zero",
+        "is not a regular file but a character device",
+    );
+}
+
+#[test]
+fn named_pipe_config_rejected() {
+    let folder = scratch();
+    let config = folder.path().join("caravan.ini");
+    let mkfifo_status = std::process::Command::new("mkfifo")
+        .arg(&config)
+        .status()
+        .expect("mkfifo runs");
+    assert!(mkfifo_status.success(), "mkfifo failed");
+
+    assert_config_path_rejected(
+        folder.path(),
+        &config.display().to_string(),
+        "is not a regular file but a named pipe",
+    );
+}
+
+#[test]
+fn oversized_config_rejected() {
+    let folder = scratch();
+    let config = folder.path().join("caravan.ini");
+    // A sparse file of 16 MiB and one byte, just past the limit, which takes no disk space.
+    let file = std::fs::File::create(&config).expect("create the config");
+    file.set_len(16 * 1024 * 1024 + 1).expect("extend the config");
+
+    assert_config_path_rejected(
+        folder.path(),
+        &config.display().to_string(),
+        "is larger than the maximum of 16777216 bytes (16 MiB)",
     );
 }

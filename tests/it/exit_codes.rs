@@ -28,6 +28,32 @@ fn exit_codes_without_endpoint() {
         (vec!["plugin"], 64, "inspect"),
         (vec!["plugin", "inspect"], 64, "PATH"),
         (vec!["--output", "json", "check", &bad_config], 64, "--output json"),
+        (
+            vec!["-c", &missing_config, "check", &bad_config],
+            64,
+            "caravan check takes no -c: give the config file to check as its argument",
+        ),
+        (
+            vec!["-c", &missing_config, "run", &bad_config],
+            64,
+            "caravan run takes no -c: give the config file as its argument",
+        ),
+        (
+            vec!["-c", &missing_config, "local", &bad_config],
+            64,
+            "either as its argument or with -c, not both",
+        ),
+        (
+            vec!["-c", &missing_config, "plugin", "inspect", &demo],
+            64,
+            "caravan plugin inspect reads no config file, so it takes no -c",
+        ),
+        (
+            vec!["-c", &missing_config, "replay", "--plugin", &demo, &history],
+            64,
+            "caravan replay reads no config file, so it takes no -c",
+        ),
+        (vec!["-c", &missing_config, "local"], 78, "missing.ini"),
         (vec!["run", &missing_config], 78, "missing.ini"),
         (vec!["run", &bad_config], 78, "'nowhere'"),
         (vec!["check", &missing_config], 78, "missing.ini"),

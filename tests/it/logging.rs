@@ -522,3 +522,72 @@ fn check_opens_log_files_like_run() {
         "{stderr}"
     );
 }
+
+/// Waits until the file at `path` contains `text`, and fails the test after [`WAIT`].
+fn wait_for_file_text(daemon: &Daemon, path: &Path, text: &str) {
+    let found = crate::support::wait_for(WAIT, || {
+        let file = std::fs::read_to_string(path).ok()?;
+        file.contains(text).then_some(())
+    });
+    assert!(
+        found.is_some(),
+        "{} lacks {text:?}: {:?}\n{}",
+        path.display(),
+        std::fs::read_to_string(path),
+        daemon.log()
+    );
+}
+
+/// A `WatchedFileHandler` writes to a new file at its path after logrotate, in its `create` mode,
+/// renamed the file, and after someone deleted it.
+#[test]
+fn watched_file_follows_its_path() {
+    let folder = scratch();
+    let home = folder.path();
+    let config = logging_config(home);
+    let text = std::fs::read_to_string(&config).expect("read the config");
+    let rotating = format!(
+        "class = handlers.RotatingFileHandler\nargs = ('%(here)s/caravan.log', 'a', {MAX_BYTES}, {BACKUP_COUNT})"
+    );
+    assert!(text.contains(&rotating), "{text}");
+    let watched = "class = handlers.WatchedFileHandler\nargs = ('%(here)s/caravan.log',)";
+    std::fs::write(&config, text.replace(&rotating, watched)).expect("write the config");
+    let log = home.join("caravan.log");
+    let rotated = home.join("caravan.log.1");
+
+    let checked = run_caravan(&caravan_bin(), &["check", &config], home, &[]);
+    let stdout = String::from_utf8_lossy(&checked.stdout);
+    assert_eq!(
+        checked.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    assert!(stdout.contains("logging: 2 handlers, 1 log file"), "{stdout}");
+
+    let daemon = Daemon::spawn(&caravan_bin(), &["run", &config], home, &[]);
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+    run_demo(&daemon, home, &config, "wf-before", "hello before rotation");
+    wait_for_file_text(&daemon, &log, "hello before rotation");
+
+    std::fs::rename(&log, &rotated).expect("rotate the log file");
+    run_demo(&daemon, home, &config, "wf-renamed", "hello after rename");
+    wait_for_file_text(&daemon, &log, "hello after rename");
+    let new_file = std::fs::read_to_string(&log).expect("read the new log file");
+    assert!(!new_file.contains("hello before rotation"), "{new_file}");
+
+    std::fs::remove_file(&log).expect("delete the log file");
+    run_demo(&daemon, home, &config, "wf-deleted", "hello after delete");
+    wait_for_file_text(&daemon, &log, "hello after delete");
+    stop(daemon);
+
+    let rotated_file = std::fs::read_to_string(&rotated).expect("read the rotated log file");
+    assert!(rotated_file.contains("hello before rotation"), "{rotated_file}");
+    assert!(!rotated_file.contains("hello after rename"), "{rotated_file}");
+    let last_file = std::fs::read_to_string(&log).expect("read the last log file");
+    assert!(!last_file.contains("hello after rename"), "{last_file}");
+    assert!(
+        last_file.contains("local SWF endpoint stopped"),
+        "the last line is written at exit:\n{last_file}"
+    );
+}
