@@ -147,8 +147,6 @@ pub async fn domain(cli: &Cli, command: &DomainCommand) -> Result<ExitCode, Fail
 }
 
 pub async fn start(cli: &Cli, start: &StartArgs) -> Result<ExitCode, Failure> {
-    let (client, domain) = client_and_domain(cli, start.domain.as_ref()).await?;
-
     let workflow_type = WorkflowType::builder()
         .name(&start.name)
         .version(&start.version)
@@ -164,6 +162,7 @@ pub async fn start(cli: &Cli, start: &StartArgs) -> Result<ExitCode, Failure> {
         .tag_list
         .as_ref()
         .map(|tags| tags.split_whitespace().map(str::to_string).collect::<Vec<_>>());
+    let (client, domain) = client_and_domain(cli, start.domain.as_ref()).await?;
 
     let raw = RawResponse::default();
     let response = client
@@ -256,8 +255,10 @@ pub async fn cancel(cli: &Cli, cancel: &CancelArgs) -> Result<ExitCode, Failure>
 }
 
 pub async fn list(cli: &Cli, list: &ListArgs) -> Result<ExitCode, Failure> {
-    let (client, domain) = client_and_domain(cli, list.domain.as_ref()).await?;
+    // Flag values are checked before the client, so that a bad one is a usage error (64) even
+    // when no endpoint can be reached.
     let query = ListQuery::from_args(list)?;
+    let (client, domain) = client_and_domain(cli, list.domain.as_ref()).await?;
 
     let mut infos = Vec::new();
     let header = if list.closed {

@@ -361,7 +361,7 @@ impl Units {
                 }
                 Work::Worker(running) => {
                     for task in running.descriptions() {
-                        tracing::warn!(worker = %unit.label, abandoned = %task, "{why}; abandoning activity task");
+                        tracing::warn!(unit = %unit.label, abandoned = %task, "{why}; abandoning activity task");
                     }
                 }
             }

@@ -17,6 +17,15 @@ fn exit_codes_without_endpoint() {
     let text_plugin = text_plugin.display().to_string();
     let demo = plugins().demo.display().to_string();
     let history = home.join("history.json").display().to_string();
+    // A local endpoint that nothing serves: flag values are still checked first.
+    let idle_config = home.join("idle.ini");
+    let idle_port = crate::support::endpoint::free_port();
+    std::fs::write(
+        &idle_config,
+        format!("[caravan]\nendpoint_url = local\n\n[local]\nlisten = 127.0.0.1:{idle_port}\n"),
+    )
+    .expect("write the config");
+    let idle_config = idle_config.display().to_string();
 
     let cases: Vec<(Vec<&str>, u8, &str)> = vec![
         (vec!["--help"], 0, ""),
@@ -87,6 +96,11 @@ fn exit_codes_without_endpoint() {
         ),
         (vec!["-c", &bad_config, "cancel", "-d", "d", "-i", "x"], 78, "'nowhere'"),
         (vec!["-c", &bad_config, "list", "-d", "d"], 78, "'nowhere'"),
+        (
+            vec!["-c", &idle_config, "list", "-d", "d", "--oldest", "yesterday"],
+            64,
+            "invalid --oldest",
+        ),
         (
             vec!["-c", &bad_config, "history", "-d", "d", "-i", "x"],
             78,
