@@ -57,7 +57,7 @@ fn unit_checks_config_before_start() {
 
     let check = setting(&text, "ExecStartPre").expect("ExecStartPre is set");
     let start = setting(&text, "ExecStart").expect("ExecStart is set");
-    assert_eq!(check, "/usr/bin/caravan check /etc/caravan/caravan.ini");
+    assert_eq!(check, "-/usr/bin/caravan check /etc/caravan/caravan.ini");
     assert_eq!(start, "/usr/bin/caravan run /etc/caravan/caravan.ini");
     assert_eq!(setting(&text, "ExecReload").as_deref(), Some("/bin/kill -HUP $MAINPID"));
     assert_eq!(setting(&text, "Type").as_deref(), Some("notify"));
