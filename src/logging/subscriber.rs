@@ -179,14 +179,7 @@ impl OpenedFiles {
     fn check(&self, handler: &HandlerSettings) -> Option<ConfigError> {
         let path = handler.destination.path()?;
         let (first, first_path) = self.handlers.get(&file_identity(path)?)?;
-        let message = format!(
-            "[handler_{}] and [handler_{first}] both write to one file: '{}' is '{}'",
-            handler.name,
-            path.display(),
-            first_path.display()
-        );
-        let hint = "give each handler its own file, or list one handler in several loggers";
-        Some(ConfigError::new(Some(handler.location.clone()), message).with_hint(hint))
+        Some(same_file_error(handler, path, first, first_path))
     }
 
     /// Records the file that the handler has just opened.
@@ -201,6 +194,42 @@ impl OpenedFiles {
     }
 }
 
+fn same_file_error(handler: &HandlerSettings, path: &Path, first: &str, first_path: &Path) -> ConfigError {
+    let message = format!(
+        "[handler_{}] and [handler_{first}] both write to one file: '{}' is '{}'",
+        handler.name,
+        path.display(),
+        first_path.display()
+    );
+    let hint = "give each handler its own file, or list one handler in several loggers";
+    ConfigError::new(Some(handler.location.clone()), message).with_hint(hint)
+}
+
+/// Returns the path that a log file which does not exist yet will be created at: symlinks at the
+/// end of `path` followed, and its folder resolved. Returns `None` when the file exists, or when
+/// the path cannot be resolved, which the open check reports.
+fn future_file_path(path: &Path) -> Option<PathBuf> {
+    // The kernel gives up after 40 symlinks in a row; so does this.
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(metadata) if metadata.file_type().is_symlink() => {
+                let target = std::fs::read_link(&current).ok()?;
+                current = match current.parent() {
+                    Some(folder) => folder.join(target),
+                    None => target,
+                };
+            }
+            Ok(_) => return None,
+            Err(_) => {
+                let folder = std::fs::canonicalize(current.parent()?).ok()?;
+                return Some(folder.join(current.file_name()?));
+            }
+        }
+    }
+    None
+}
+
 /// Returns the device and inode numbers of the file at `path`, following symlinks, or `None` when
 /// it does not exist yet.
 fn file_identity(path: &Path) -> Option<(u64, u64)> {
@@ -212,16 +241,26 @@ fn file_identity(path: &Path) -> Option<(u64, u64)> {
 /// `caravan check`, without creating, emptying or writing any of them. Returns an error for each
 /// one that could not, at its handler's line.
 ///
-/// NOTE: two handlers that reach one missing file by two paths are found only by [`install`],
-/// because a file that does not exist yet has no inode to compare.
+/// A file that exists is compared with the others by inode, as [`install`] does. A file that does
+/// not exist yet has no inode, so it is compared by the path it will be created at.
 pub fn check_log_files(config: &LoggingConfig) -> Vec<ConfigError> {
     let mut opened_files = OpenedFiles::default();
+    let mut future_files: HashMap<PathBuf, (String, PathBuf)> = HashMap::new();
     let mut errors = Vec::new();
 
     for handler in &config.handlers {
         if let Some(error) = opened_files.check(handler) {
             errors.push(error);
             continue;
+        }
+        if let Some(path) = handler.destination.path()
+            && let Some(created_at) = future_file_path(path)
+        {
+            if let Some((first, first_path)) = future_files.get(&created_at) {
+                errors.push(same_file_error(handler, path, first, first_path));
+                continue;
+            }
+            future_files.insert(created_at, (handler.name.clone(), path.to_path_buf()));
         }
         match files::check(&handler.destination) {
             Some(Ok(())) => opened_files.record(handler),

@@ -429,6 +429,37 @@ fn one_file_by_two_paths_exits_78() {
     );
 }
 
+/// `caravan check` finds two handlers that reach one log file by two paths also before the file
+/// exists, through a symlinked folder and through a symlink to the missing file itself.
+#[test]
+fn check_finds_one_future_file_by_two_paths() {
+    let folder = scratch();
+    let home = folder.path();
+    let config = logging_config(home);
+    let text = std::fs::read_to_string(&config).expect("read the config");
+    let console = "class = StreamHandler\nargs = (sys.stderr,)";
+    assert!(text.contains(console), "{text}");
+    let link = home.join("link");
+    std::os::unix::fs::symlink(home, &link).expect("symlink to the folder");
+    let file_link = home.join("file-link.log");
+    std::os::unix::fs::symlink("caravan.log", &file_link).expect("symlink to the missing file");
+
+    for second in [link.join("caravan.log"), file_link] {
+        let second_file = format!("class = FileHandler\nargs = ('{}',)", second.display());
+        std::fs::write(&config, text.replace(console, &second_file)).expect("write the config");
+
+        let output = run_caravan(&caravan_bin(), &["check", &config], home, &[]);
+
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(78), "{stderr}");
+        assert!(
+            stderr.contains("[handler_file] and [handler_console] both write to one file"),
+            "{stderr}"
+        );
+        assert!(!home.join("caravan.log").exists(), "check created the log file");
+    }
+}
+
 /// A daily file with one old file kept leaves alone the files whose names only start with the log
 /// file's name, such as the `.old` file that the error about a plain file at NAME suggests.
 #[test]
