@@ -20,7 +20,7 @@ fn send(states: &[NotifyState<'_>]) {
     }
 }
 
-/// Every poller runs; `status` says what is served.
+/// Reports that every poller runs, with `status` naming what is served.
 pub fn ready(status: &str) {
     send(&[NotifyState::Ready, NotifyState::Status(status)]);
 }
@@ -29,8 +29,8 @@ pub fn status(status: &str) {
     send(&[NotifyState::Status(status)]);
 }
 
-/// A reload has begun; [`ready`] ends it. systemd wants the monotonic time with it since
-/// version 253, to tell this reload from an earlier one.
+/// Reports that a reload has begun, which [`ready`] ends. Since version 253, systemd expects the
+/// monotonic time with it, to tell this reload from an earlier one.
 pub fn reloading() {
     match NotifyState::monotonic_usec_now() {
         Ok(now) => send(&[NotifyState::Reloading, now, NotifyState::Status("reloading the config")]),

@@ -66,8 +66,8 @@ fn section(title: &str, table: Table) -> String {
     }
 }
 
-/// The workflow types and their defaults. Durations are seconds, and `-` marks a default the
-/// plugin leaves unset.
+/// Builds the table of workflow types and their defaults. Durations are seconds, and `-` marks a
+/// default the plugin leaves unset.
 fn workflow_table(manifest: &Manifest) -> Table {
     let mut table = Table::new([
         "Name",

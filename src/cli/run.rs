@@ -245,7 +245,7 @@ async fn start(config: &Config, prepared: Prepared) -> Result<Started, Failure> 
 }
 
 /// Registers the domains in an embedded local endpoint, and the workflow and activity types when
-/// the config asks for it. Returns the error as the operator should read it, hint included.
+/// `register_types` is set. Returns the error as the operator should read it, hint included.
 async fn register(config: &Config, sdk_config: &aws_config::SdkConfig, prepared: &Prepared) -> Result<(), String> {
     let sdk_client = swf::Client::new(sdk_config);
 
@@ -268,8 +268,9 @@ async fn register(config: &Config, sdk_config: &aws_config::SdkConfig, prepared:
     Ok(())
 }
 
-/// Reads the config again on a reload request. A config from a file is read from the file again;
-/// one built from `caravan decider`'s flags stays as it is, and only its plugins are loaded again.
+/// Reads the config again on a reload request. A config from a file is read from the file again.
+/// A config built from `caravan decider`'s flags stays as it is, and only its plugins are loaded
+/// again.
 struct Reloader {
     started_with: Config,
     sdk_config: aws_config::SdkConfig,

@@ -428,9 +428,9 @@ impl FromStr for FailedDecisionPolicy {
     }
 }
 
-/// What the loader does with a plugin file that a user other than root or caravan's own user could
-/// change: the file, a folder above it or a symlink on its path being writable by others or owned
-/// by someone else.
+/// The loader's handling of a plugin file that a user other than root or caravan's own user could
+/// change, because the file, a folder above it or a symlink on its path is writable by others or
+/// owned by someone else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum PluginPermissions {
     /// Reject the plugin, as a config error.

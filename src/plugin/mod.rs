@@ -48,7 +48,7 @@ pub struct LoadedPlugin {
     descriptor: &'static PluginV1,
     /// `None` for a plugin built for ABI 1.0, which has no activities.
     activity_fn: Option<ActivityFn>,
-    /// SHA-256 of the file's bytes as loaded, which tells a replaced file from an unchanged one.
+    /// SHA-256 of the file's bytes as loaded, which distinguishes a replaced file from an unchanged one.
     digest: [u8; 32],
 }
 

@@ -4,9 +4,9 @@
 //! A plugin is accepted when the file, every folder on its path up to `/` and every symlink on the
 //! way are owned by root or by caravan's effective user. Neither the file nor a folder may be
 //! writable by its group or by others. The path is resolved one component at a time, as the kernel
-//! resolves it, so the folders that a symlink leads through are checked too, and so is the owner of
-//! each symlink, because the owner of a symlink can replace it. Symlinks have no mode of their own to
-//! check.
+//! resolves it, so the folders that a symlink leads through are checked too. The owner of each
+//! symlink is checked as well, because the owner of a symlink can replace it. Symlinks have no mode
+//! of their own to check.
 //!
 //! A folder with the sticky bit, such as `/tmp`, is accepted even when others can write to it.
 //! Others can add entries to it but cannot rename or remove the entries they do not own, and the

@@ -56,9 +56,9 @@ impl Prepared {
 /// and reported together, each with the config file and line of the section involved.
 ///
 /// `loaded` contains every plugin the process has loaded. A plugin whose file has the same path and
-/// bytes as one of them is used again, and each plugin loaded anew is added to it, also when
-/// another problem fails the call: a loaded library is never unloaded, so loading the same file
-/// again would only take more memory.
+/// bytes as one of them is used again. Each plugin loaded anew is added to it, also when another
+/// problem fails the call, because a loaded library is never unloaded and a second load of the same
+/// file would only take more memory.
 pub fn prepare(config: &Config, loaded: &mut Vec<Arc<LoadedPlugin>>) -> Result<Prepared, Vec<ConfigError>> {
     let mut errors = Vec::new();
 
@@ -256,9 +256,9 @@ pub type ReloadErrors = Vec<String>;
 pub type ReloadFn = Box<dyn FnMut() -> BoxFuture<'static, Result<Reloaded, ReloadErrors>> + Send>;
 
 /// Runs the deciders and workers of `prepared` until a stop intent arrives, then drains them
-/// within the shutdown timeout. A reload intent runs `reload` and, if it succeeds, replaces the
-/// running set with the new one (see [`units`]); if it fails, the running set goes on. `on_drain`
-/// runs after the stop request reaches the loops, before the wait.
+/// within the shutdown timeout. A reload intent runs `reload`. If it succeeds, the new set replaces
+/// the running one (see [`units`]), and if it fails, the running set goes on. `on_drain` runs after
+/// the stop request reaches the loops, before the wait.
 pub async fn run(
     client: Arc<DirectClient>,
     identity: String,
@@ -355,7 +355,7 @@ impl Serving {
                 let changes = self.units.apply(reloaded.prepared);
                 tracing::info!(
                     started = %changes.started.join(", "),
-                    unchanged = %changes.kept.join(", "),
+                    unchanged = %changes.unchanged.join(", "),
                     stopping = %changes.retiring.join(", "),
                     "reloaded: new pollers started; replaced ones finish their open polls and tasks, then stop"
                 );

@@ -4,7 +4,7 @@
 //! A unit that a reload leaves exactly as it was (same section, settings and plugin files) keeps
 //! running untouched. Every other unit of the new set starts first, and only then do the units
 //! that are gone or changed stop polling. A stopping unit still finishes its open polls and the
-//! tasks they return, so no task is dropped; for up to one poll window after a reload, such a task
+//! tasks they return, so no task is dropped. For up to one poll window after a reload, such a task
 //! can still be decided or run by the old plugin version.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -20,8 +20,8 @@ use crate::plugin::LoadedPlugin;
 use crate::swf::DirectClient;
 use crate::worker::{self, RunningTasks, WorkerSpec};
 
-/// What makes two units the same: a reload keeps a running unit whose key the new config gives
-/// again, and replaces it otherwise.
+/// The identity of a unit: a reload keeps a running unit whose key the new config gives again, and
+/// replaces it otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum UnitKey {
     Decider {
@@ -42,7 +42,8 @@ enum UnitKey {
     },
 }
 
-/// Each plugin by path and digest, in a stable order, so that a replaced file changes the key.
+/// Returns each plugin as path and digest, in a stable order, so that a replaced file changes the
+/// key.
 fn plugin_fingerprints(plugins: &[Arc<LoadedPlugin>]) -> Vec<String> {
     let mut fingerprints: Vec<String> = plugins
         .iter()
@@ -76,7 +77,7 @@ impl UnitKey {
     }
 }
 
-/// What a unit is doing, for the log of what a stop abandons.
+/// The work of a unit, for the log of what a stop abandons.
 enum Work {
     /// One slot per poller of a decider, labelled `DOMAIN/TASK_LIST#N`.
     Decider(Vec<(String, ActivitySlot)>),
@@ -96,7 +97,7 @@ struct Unit {
     work: Work,
 }
 
-/// What ended when a poll loop returned.
+/// The meaning of a poll loop that returned.
 #[derive(Debug, PartialEq, Eq)]
 pub enum LoopEnded {
     /// A loop of a unit that still serves ended without being asked to: a bug.
@@ -109,11 +110,11 @@ pub enum LoopEnded {
     Stopped,
 }
 
-/// What a reload changed, for its log line.
+/// The units a reload started, left unchanged and stopped, for its log line.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Changes {
     pub started: Vec<String>,
-    pub kept: Vec<String>,
+    pub unchanged: Vec<String>,
     pub retiring: Vec<String>,
 }
 
@@ -141,27 +142,27 @@ impl Units {
     /// `prepared` no longer has. The units that stop finish their open polls and tasks.
     pub fn apply(&mut self, prepared: Prepared) -> Changes {
         let mut changes = Changes::default();
-        let mut wanted = HashSet::new();
+        let mut in_new_config = HashSet::new();
 
         for spec in prepared.deciders {
             let key = UnitKey::of_decider(&spec);
             match self.serving(&key) {
-                Some(label) => changes.kept.push(label),
+                Some(label) => changes.unchanged.push(label),
                 None => changes.started.push(self.start_decider(key.clone(), spec)),
             }
-            wanted.insert(key);
+            in_new_config.insert(key);
         }
         for spec in prepared.workers {
             let key = UnitKey::of_worker(&spec);
             match self.serving(&key) {
-                Some(label) => changes.kept.push(label),
+                Some(label) => changes.unchanged.push(label),
                 None => changes.started.push(self.start_worker(key.clone(), spec)),
             }
-            wanted.insert(key);
+            in_new_config.insert(key);
         }
 
         for unit in self.units.values_mut() {
-            if !unit.retiring && !wanted.contains(&unit.key) {
+            if !unit.retiring && !in_new_config.contains(&unit.key) {
                 unit.retiring = true;
                 unit.stop.cancel();
                 changes.retiring.push(unit.label.clone());
@@ -273,11 +274,11 @@ impl Units {
         self.next_id
     }
 
-    /// Waits for the next poll loop to end and says what that means. Returns `None` when no loop runs.
+    /// Waits for the next poll loop to end and returns what its end means. Returns `None` when no loop runs.
     pub async fn next_ended(&mut self) -> Option<LoopEnded> {
         let joined = self.loops.join_next().await?;
         let Ok(id) = joined else {
-            // A loop panicked: its unit cannot be told, so the whole set is suspect.
+            // A loop panicked, so its unit is unknown and the whole set is suspect.
             if let Err(error) = joined {
                 tracing::error!(error = %error, "a poll loop panicked");
             }
@@ -318,7 +319,7 @@ impl Units {
             .sum()
     }
 
-    /// A one-line summary of what is served, for the service manager's status.
+    /// Returns a one-line summary of what is served, for the service manager's status.
     pub fn status(&self) -> String {
         let mut serving: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         let mut retiring = 0;
@@ -347,21 +348,21 @@ impl Units {
         format!("serving {}", parts.join("; "))
     }
 
-    /// Logs the work each unit still has open, as what `why` abandons.
-    pub fn report_abandoned(&self, why: &str) {
+    /// Logs the work each unit still has open, as abandoned for `reason`.
+    pub fn report_abandoned(&self, reason: &str) {
         for unit in self.units.values() {
             match &unit.work {
                 Work::Decider(slots) => {
                     for (poller, slot) in slots {
                         let activity = slot.get();
                         if !matches!(activity, decider::Activity::Stopped) {
-                            tracing::warn!(poller = %poller, abandoned = %activity, "{why}; abandoning work");
+                            tracing::warn!(poller = %poller, abandoned = %activity, "{reason}; abandoning work");
                         }
                     }
                 }
                 Work::Worker(running) => {
                     for task in running.descriptions() {
-                        tracing::warn!(unit = %unit.label, abandoned = %task, "{why}; abandoning activity task");
+                        tracing::warn!(unit = %unit.label, abandoned = %task, "{reason}; abandoning activity task");
                     }
                 }
             }

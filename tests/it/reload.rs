@@ -1,5 +1,5 @@
-//! Reloading on SIGHUP under load, plugin files replaced while the daemon runs, and what the
-//! daemon tells systemd through NOTIFY_SOCKET.
+//! Reloading on SIGHUP under load, plugin files replaced while the daemon runs, and the messages
+//! the daemon sends to systemd through NOTIFY_SOCKET.
 
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
@@ -45,6 +45,53 @@ fn write_config(path: &Path, url: &str, domain: &str, plugin_file: &Path, decide
     std::fs::write(path, text).expect("write the config");
 }
 
+/// What each reload test starts from: a scratch folder, `caravan local` with a 2-second poll
+/// window, a registered domain, and version 1 of the versioned plugin installed in the folder.
+struct Fixture {
+    folder: tempfile::TempDir,
+    endpoint: Endpoint,
+    domain: String,
+    config: PathBuf,
+    plugin_file: PathBuf,
+    swf: Swf,
+}
+
+impl Fixture {
+    fn new(domain_prefix: &str) -> Fixture {
+        let folder = scratch();
+        let endpoint = Endpoint::local_with_poll_window(2);
+        let domain = unique_name(domain_prefix);
+        let config = folder.path().join("caravan.ini");
+        let plugin_file = folder.path().join("libversioned.so");
+        std::fs::copy(&plugins().versioned_1, &plugin_file).expect("install version 1");
+        let swf = Swf::new(&endpoint.url(), &domain);
+        swf.register_domain();
+
+        Fixture {
+            folder,
+            endpoint,
+            domain,
+            config,
+            plugin_file,
+            swf,
+        }
+    }
+}
+
+/// Starts `caravan run CONFIG` and waits until it polls.
+fn start_daemon(home: &Path, config: &Path) -> Daemon {
+    let daemon = Daemon::spawn(&caravan_bin(), &["run", &config.display().to_string()], home, &[]);
+    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+    daemon
+}
+
+/// Stops the daemon with SIGTERM and asserts that it drains and exits 0.
+fn stop_daemon(daemon: &mut Daemon) {
+    daemon.signal(Signal::SIGTERM);
+    let status = daemon.wait_exit(WAIT).expect("caravan exits");
+    assert!(status.success(), "{status}: {}", daemon.log());
+}
+
 /// Replaces `target` atomically with a copy of `source`, as a package manager installs a file.
 fn replace_by_rename(source: &Path, target: &Path) {
     let staged = target.with_extension("new");
@@ -70,7 +117,7 @@ struct Load {
 }
 
 impl Load {
-    /// `lists` holds (task list, workflow type name) pairs; the type's version is `1`.
+    /// `lists` contains (task list, workflow type name) pairs; the type's version is `1`.
     fn start(url: &str, domain: &str, lists: &[(&str, &str)]) -> Load {
         let lists: Arc<Mutex<Vec<(String, String)>>> = Arc::new(Mutex::new(
             lists
@@ -164,15 +211,15 @@ fn wait_for_log_count(daemon: &Daemon, text: &str, count: usize) -> bool {
 
 #[test]
 fn reload_under_load_loses_no_task() {
-    let folder = scratch();
+    let Fixture {
+        folder,
+        endpoint,
+        domain,
+        config,
+        plugin_file,
+        swf,
+    } = Fixture::new("reload");
     let home = folder.path();
-    let endpoint = Endpoint::local_with_poll_window(2);
-    let domain = unique_name("reload");
-    let config = home.join("caravan.ini");
-    let plugin_file = home.join("libversioned.so");
-    std::fs::copy(&plugins().versioned_1, &plugin_file).expect("install version 1");
-    let swf = Swf::new(&endpoint.url(), &domain);
-    swf.register_domain();
 
     write_config(
         &config,
@@ -181,8 +228,7 @@ fn reload_under_load_loses_no_task() {
         &plugin_file,
         &[Decider("a", "list-a", "versioned"), Decider("b", "list-b", "complete")],
     );
-    let mut daemon = Daemon::spawn(&caravan_bin(), &["run", &config.display().to_string()], home, &[]);
-    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+    let mut daemon = start_daemon(home, &config);
 
     // Load on both lists, then the new config: version 2 of the plugin, list-c added, list-b gone.
     let load = Load::start(
@@ -258,22 +304,20 @@ fn reload_under_load_loses_no_task() {
         "list-b is still polled after the reload removed it: {probe_history:#?}"
     );
 
-    daemon.signal(Signal::SIGTERM);
-    let status = daemon.wait_exit(WAIT).expect("caravan exits");
-    assert!(status.success(), "{status}: {}", daemon.log());
+    stop_daemon(&mut daemon);
 }
 
 #[test]
 fn broken_reload_keeps_running_set() {
-    let folder = scratch();
+    let Fixture {
+        folder,
+        endpoint,
+        domain,
+        config,
+        plugin_file,
+        swf,
+    } = Fixture::new("reload");
     let home = folder.path();
-    let endpoint = Endpoint::local_with_poll_window(2);
-    let domain = unique_name("reload");
-    let config = home.join("caravan.ini");
-    let plugin_file = home.join("libversioned.so");
-    std::fs::copy(&plugins().versioned_1, &plugin_file).expect("install version 1");
-    let swf = Swf::new(&endpoint.url(), &domain);
-    swf.register_domain();
     write_config(
         &config,
         &endpoint.url(),
@@ -281,8 +325,7 @@ fn broken_reload_keeps_running_set() {
         &plugin_file,
         &[Decider("a", "list-a", "versioned")],
     );
-    let mut daemon = Daemon::spawn(&caravan_bin(), &["run", &config.display().to_string()], home, &[]);
-    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+    let mut daemon = start_daemon(home, &config);
 
     // A decider naming a plugin the file does not define: a config error, with its line.
     let good = std::fs::read_to_string(&config).unwrap();
@@ -331,22 +374,20 @@ fn broken_reload_keeps_running_set() {
     assert!(wait_for_log_count(&daemon, "reload rejected", 3), "{}", daemon.log());
     assert!(daemon.log().contains("endpoint_url changed"), "{}", daemon.log());
 
-    daemon.signal(Signal::SIGTERM);
-    let status = daemon.wait_exit(WAIT).expect("caravan exits");
-    assert!(status.success(), "{status}: {}", daemon.log());
+    stop_daemon(&mut daemon);
 }
 
 #[test]
 fn plugin_copied_in_place_served_after_reload() {
-    let folder = scratch();
+    let Fixture {
+        folder,
+        endpoint,
+        domain,
+        config,
+        plugin_file,
+        swf,
+    } = Fixture::new("swap");
     let home = folder.path();
-    let endpoint = Endpoint::local_with_poll_window(2);
-    let domain = unique_name("swap");
-    let config = home.join("caravan.ini");
-    let plugin_file = home.join("libversioned.so");
-    std::fs::copy(&plugins().versioned_1, &plugin_file).expect("install version 1");
-    let swf = Swf::new(&endpoint.url(), &domain);
-    swf.register_domain();
     write_config(
         &config,
         &endpoint.url(),
@@ -354,8 +395,7 @@ fn plugin_copied_in_place_served_after_reload() {
         &plugin_file,
         &[Decider("a", "list-a", "versioned")],
     );
-    let mut daemon = Daemon::spawn(&caravan_bin(), &["run", &config.display().to_string()], home, &[]);
-    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+    let mut daemon = start_daemon(home, &config);
 
     // `cp` over the loaded file: same inode, new bytes, while tasks are being decided.
     let load = Load::start(&endpoint.url(), &domain, &[("list-a", "Versioned")]);
@@ -386,9 +426,7 @@ fn plugin_copied_in_place_served_after_reload() {
     }
     assert!(daemon.log().contains("version=2.0.0"), "{}", daemon.log());
 
-    daemon.signal(Signal::SIGTERM);
-    let status = daemon.wait_exit(WAIT).expect("caravan exits");
-    assert!(status.success(), "{status}: {}", daemon.log());
+    stop_daemon(&mut daemon);
 }
 
 /// Overwrites `target` in place, keeping its inode, as `cp new.so target.so` does.
@@ -516,8 +554,7 @@ fn fifo_config_reload_rejected() {
         &plugins().versioned_1,
         &[Decider("a", "list-a", "versioned")],
     );
-    let mut daemon = Daemon::spawn(&caravan_bin(), &["run", &config.display().to_string()], home, &[]);
-    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+    let mut daemon = start_daemon(home, &config);
 
     // A named pipe that no process writes to: opening it for reading would wait for a writer.
     std::fs::remove_file(&config).expect("remove the config");
@@ -542,12 +579,10 @@ fn fifo_config_reload_rejected() {
     };
     assert_eq!(completed_result(&swf, &execution), "after-fifo by 1.0.0");
 
-    daemon.signal(Signal::SIGTERM);
-    let status = daemon.wait_exit(WAIT).expect("caravan exits");
-    assert!(status.success(), "{status}: {}", daemon.log());
+    stop_daemon(&mut daemon);
 }
 
-/// Counts the private in-memory copies of plugin files that the process holds open: one per load.
+/// Counts the private in-memory copies of plugin files that the process keeps open: one per load.
 fn plugin_copies(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .expect("list /proc/PID/fd")
@@ -559,15 +594,15 @@ fn plugin_copies(pid: u32) -> usize {
 
 #[test]
 fn reloads_load_each_plugin_file_once() {
-    let folder = scratch();
+    let Fixture {
+        folder,
+        endpoint,
+        domain,
+        config,
+        plugin_file,
+        swf,
+    } = Fixture::new("copies");
     let home = folder.path();
-    let endpoint = Endpoint::local_with_poll_window(2);
-    let domain = unique_name("copies");
-    let config = home.join("caravan.ini");
-    let plugin_file = home.join("libversioned.so");
-    std::fs::copy(&plugins().versioned_1, &plugin_file).expect("install version 1");
-    let swf = Swf::new(&endpoint.url(), &domain);
-    swf.register_domain();
 
     // No decider uses [plugin:complete], but each reload checks it.
     write_config(
@@ -577,8 +612,7 @@ fn reloads_load_each_plugin_file_once() {
         &plugin_file,
         &[Decider("a", "list-a", "versioned")],
     );
-    let mut daemon = Daemon::spawn(&caravan_bin(), &["run", &config.display().to_string()], home, &[]);
-    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+    let mut daemon = start_daemon(home, &config);
     let at_start = plugin_copies(daemon.pid());
     assert_eq!(at_start, 2, "versioned and complete");
 
@@ -641,9 +675,7 @@ fn reloads_load_each_plugin_file_once() {
     };
     assert_eq!(completed_result(&swf, &execution), "after-reloads by 1.0.0");
 
-    daemon.signal(Signal::SIGTERM);
-    let status = daemon.wait_exit(WAIT).expect("caravan exits");
-    assert!(status.success(), "{status}: {}", daemon.log());
+    stop_daemon(&mut daemon);
 }
 
 /// Returns the value of each `KEY=` line of the unit file that the repository ships.
@@ -675,8 +707,7 @@ fn unit_file_reload_reloads() {
         &plugins().versioned_1,
         &[Decider("a", "list-a", "versioned")],
     );
-    let mut daemon = Daemon::spawn(&caravan_bin(), &["run", &config.display().to_string()], home, &[]);
-    assert!(daemon.wait_for_log("caravan is running", WAIT), "{}", daemon.log());
+    let mut daemon = start_daemon(home, &config);
 
     // systemd runs the command with $MAINPID set to the daemon's process id.
     write_config(
@@ -696,7 +727,5 @@ fn unit_file_reload_reloads() {
     assert!(daemon.wait_for_log("reloaded:", WAIT), "{}", daemon.log());
     assert!(daemon.log().contains("started=decider b"), "{}", daemon.log());
 
-    daemon.signal(Signal::SIGTERM);
-    let status = daemon.wait_exit(WAIT).expect("caravan exits");
-    assert!(status.success(), "{status}: {}", daemon.log());
+    stop_daemon(&mut daemon);
 }
